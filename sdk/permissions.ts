@@ -1,0 +1,56 @@
+import type { RoleName } from "./roles";
+
+/** The contracts of the registry, as named in the deployment manifest. */
+export type ContractName =
+  | "Authority"
+  | "ParticipantRegistry"
+  | "TransferRules"
+  | "AllowanceToken"
+  | "OffsetToken"
+  | "CashToken";
+
+const tokenFunctions = {
+  "blockPending(uint256,string)": "REGISTRY_OPERATOR",
+  "forceTransfer(address,address,uint256,uint256,string)": "ENFORCEMENT",
+  "recoverHoldings(address,address)": "REGISTRY_CONTRACT",
+} as const satisfies Record<string, RoleName>;
+
+/**
+ * Which role may call each restricted function. Deployment applies exactly this table to the
+ * AccessManager, and the permission-matrix test proves that nothing else can call them.
+ */
+export const PERMISSIONS = {
+  ParticipantRegistry: {
+    "registerEntity(uint64,uint8,uint8,string,bytes32,address)": "REGISTRY_OPERATOR",
+    "openAccount(uint64,address)": "REGISTRY_OPERATOR",
+    "freeze(address)": "REGISTRY_OPERATOR",
+    "unfreeze(address)": "REGISTRY_OPERATOR",
+    "close(address)": "REGISTRY_OPERATOR",
+    "recover(address,address)": "RECOVERY",
+    "addHoldingToken(address)": "REGULATOR",
+    "setClearingHouse(address,bool)": "REGULATOR",
+  },
+  TransferRules: {
+    "setPendingDelay(uint64)": "REGULATOR",
+    "setTrustDelay(uint64)": "REGULATOR",
+    "suspend(string)": "REGULATOR",
+    "resume()": "REGULATOR",
+  },
+  AllowanceToken: {
+    ...tokenFunctions,
+    "mint(address,uint256,uint256)": "ALLOWANCE_MINTER",
+    "burn(address,uint256,uint256)": "ALLOWANCE_BURNER",
+  },
+  OffsetToken: {
+    ...tokenFunctions,
+    "importBatch(address,(string,string,bool,string,uint64,uint64,uint64,uint64,string))": "OFFSET_REGISTRAR",
+    "burn(address,uint256,uint256)": "OFFSET_BURNER",
+  },
+  CashToken: {
+    ...tokenFunctions,
+    "deposit(address,uint256,bytes32)": "CLEARING_BANK",
+  },
+} as const satisfies Partial<Record<ContractName, Record<string, RoleName>>>;
+
+/** Roles whose use is scheduled through the AccessManager's execution delay. */
+export const DELAYED_ROLES = ["ENFORCEMENT", "RECOVERY"] as const satisfies readonly RoleName[];
