@@ -1,0 +1,147 @@
+import type { Interface, Signer } from "ethers";
+import {
+  AllowanceToken__factory,
+  Authority__factory,
+  CashToken__factory,
+  OffsetToken__factory,
+  ParticipantRegistry__factory,
+  TransferRules__factory,
+} from "../typechain-types";
+import { connectContracts, type Contracts } from "../sdk/contracts";
+import type { Manifest } from "../sdk/manifest";
+import { DELAYED_ROLES, PERMISSIONS } from "../sdk/permissions";
+import { Roles, type RoleName } from "../sdk/roles";
+
+export interface DeployOptions {
+  /** The regulator's wallet: deploys, and is the AccessManager's admin. */
+  regulator: Signer;
+  registryOperator: string;
+  clearingBank: string;
+  exchange?: string;
+  /** Who imports CCER batches; the regulator by default. */
+  offsetRegistrar?: string;
+  /** Execution delay of forced transfers and key recovery, in seconds (default 24 h). */
+  enforcementDelay?: number;
+  /** Extra grants, e.g. minter roles for tests: role name → accounts. */
+  extraGrants?: Partial<Record<RoleName, string[]>>;
+  /** Called after each transaction is confirmed, with a short label. */
+  onStep?: (label: string) => void;
+}
+
+export interface Deployment {
+  manifest: Manifest;
+  contracts: Contracts;
+}
+
+/** Deploys the registry of record and wires its permissions exactly as `sdk/permissions.ts` says. */
+export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
+  const signer = opts.regulator;
+  const provider = signer.provider;
+  if (!provider) throw new Error("the regulator signer needs a provider");
+  const regulator = await signer.getAddress();
+  const step = opts.onStep ?? (() => undefined);
+  const network = await provider.getNetwork();
+  const deploymentBlock = await provider.getBlockNumber();
+
+  const authority = await (await new Authority__factory(signer).deploy(regulator)).waitForDeployment();
+  const authorityAddr = await authority.getAddress();
+  step("Authority");
+  const registry = await (await new ParticipantRegistry__factory(signer).deploy(authorityAddr)).waitForDeployment();
+  const registryAddr = await registry.getAddress();
+  step("ParticipantRegistry");
+  const rules = await (await new TransferRules__factory(signer).deploy(authorityAddr, registryAddr)).waitForDeployment();
+  const rulesAddr = await rules.getAddress();
+  step("TransferRules");
+  const allowances = await (
+    await new AllowanceToken__factory(signer).deploy(authorityAddr, registryAddr, rulesAddr)
+  ).waitForDeployment();
+  step("AllowanceToken");
+  const offsets = await (
+    await new OffsetToken__factory(signer).deploy(authorityAddr, registryAddr, rulesAddr)
+  ).waitForDeployment();
+  step("OffsetToken");
+  const cash = await (await new CashToken__factory(signer).deploy(authorityAddr, registryAddr, rulesAddr)).waitForDeployment();
+  step("CashToken");
+
+  const manifest: Manifest = {
+    chainId: Number(network.chainId),
+    deploymentBlock: deploymentBlock + 1,
+    deployedAt: new Date().toISOString(),
+    contracts: {
+      Authority: authorityAddr,
+      ParticipantRegistry: registryAddr,
+      TransferRules: rulesAddr,
+      AllowanceToken: await allowances.getAddress(),
+      OffsetToken: await offsets.getAddress(),
+      CashToken: await cash.getAddress(),
+    },
+    accounts: { regulator, registryOperator: opts.registryOperator, clearingBank: opts.clearingBank },
+  };
+  if (opts.exchange) manifest.accounts.exchange = opts.exchange;
+  const contracts = connectContracts(manifest, signer);
+
+  // Function → role table.
+  for (const [name, table] of Object.entries(PERMISSIONS) as [keyof typeof PERMISSIONS, Record<string, RoleName>][]) {
+    const target = contracts[contractKey(name)];
+    const byRole = new Map<RoleName, string[]>();
+    for (const [signature, role] of Object.entries(table)) {
+      const fn = (target.interface as unknown as Interface).getFunction(signature);
+      if (!fn) throw new Error(`${name} has no function ${signature}`);
+      byRole.set(role, [...(byRole.get(role) ?? []), fn.selector]);
+    }
+    for (const [role, selectors] of byRole) {
+      await (await authority.setTargetFunctionRole(manifest.contracts[name], selectors, Roles[role])).wait();
+    }
+    step(`permissions of ${name}`);
+  }
+
+  // Role labels and guardians (the regulator may cancel a scheduled forced transfer or recovery).
+  for (const [name, id] of Object.entries(Roles)) {
+    if (id !== Roles.ADMIN) await (await authority.labelRole(id, name)).wait();
+  }
+  for (const role of DELAYED_ROLES) {
+    await (await authority.setRoleGuardian(Roles[role], Roles.REGULATOR)).wait();
+  }
+
+  // Grants.
+  const delay = opts.enforcementDelay ?? 24 * 3600;
+  const grants: [RoleName, string, number][] = [
+    ["REGULATOR", regulator, 0],
+    ["REGISTRY_OPERATOR", regulator, 0],
+    ["REGISTRY_OPERATOR", opts.registryOperator, 0],
+    ["CLEARING_BANK", opts.clearingBank, 0],
+    ["OFFSET_REGISTRAR", opts.offsetRegistrar ?? regulator, 0],
+    ["ENFORCEMENT", regulator, delay],
+    ["RECOVERY", regulator, delay],
+    ["REGISTRY_CONTRACT", registryAddr, 0],
+  ];
+  if (opts.exchange) grants.push(["EXCHANGE", opts.exchange, 0]);
+  for (const [role, accounts] of Object.entries(opts.extraGrants ?? {}) as [RoleName, string[]][]) {
+    for (const account of accounts) grants.push([role, account, 0]);
+  }
+  for (const [role, account, executionDelay] of grants) {
+    await (await authority.grantRole(Roles[role], account, executionDelay)).wait();
+  }
+  step("role grants");
+
+  for (const token of [manifest.contracts.AllowanceToken, manifest.contracts.OffsetToken, manifest.contracts.CashToken]) {
+    await (await contracts.registry.addHoldingToken(token)).wait();
+  }
+  step("holding tokens");
+  return { manifest, contracts };
+}
+
+function contractKey(name: keyof typeof PERMISSIONS): keyof Contracts {
+  switch (name) {
+    case "ParticipantRegistry":
+      return "registry";
+    case "TransferRules":
+      return "rules";
+    case "AllowanceToken":
+      return "allowances";
+    case "OffsetToken":
+      return "offsets";
+    case "CashToken":
+      return "cash";
+  }
+}

@@ -1,0 +1,521 @@
+import { Interface, type ErrorDescription, type InterfaceAbi } from "ethers";
+import { ABIS } from "./contracts";
+
+/** How a caller should treat an error. */
+export type ErrorKind = "validation" | "unauthorised" | "not_found" | "conflict" | "retryable" | "internal";
+
+/**
+ * The one error type of the system: a stable `code` (see `docs/error-codes.md`), a sentence a person
+ * understands, and the raw values behind it.
+ */
+export class DomainError extends Error {
+  override readonly name = "DomainError";
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly kind: ErrorKind,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON() {
+    return { code: this.code, message: this.message, kind: this.kind, details: this.details };
+  }
+}
+
+const ACCOUNT_STATUS = ["none", "active", "frozen", "closed"] as const;
+const PENDING_STATUS = ["unknown", "pending", "cancelled", "blocked", "executed"] as const;
+const CATEGORY = ["none", "covered entity", "institution", "individual", "verifier", "exchange"] as const;
+
+type Args = readonly unknown[];
+interface ChainErrorSpec {
+  code: string;
+  kind: ErrorKind;
+  message: (a: Args) => string;
+}
+
+const s = (v: unknown): string => String(v);
+const when = (v: unknown): string => new Date(Number(v) * 1000).toISOString().replace(".000Z", "Z");
+const named = (list: readonly string[], v: unknown): string => list[Number(v)] ?? `status ${s(v)}`;
+
+/**
+ * Every custom error the contracts can raise (their own and OpenZeppelin's), with its stable code
+ * and a sentence. A test checks that every error in every ABI is listed here and that codes are unique.
+ */
+export const CHAIN_ERRORS: Record<string, ChainErrorSpec> = {
+  // Access
+  AccessManagedUnauthorized: {
+    code: "UNAUTHORISED_ROLE",
+    kind: "unauthorised",
+    message: (a) => `Account ${s(a[0])} does not hold the role this action needs.`,
+  },
+  AccessManagedRequiredDelay: {
+    code: "ACTION_NEEDS_SCHEDULING",
+    kind: "conflict",
+    message: (a) =>
+      `Account ${s(a[0])} holds this power only with an execution delay of ${s(a[1])} s: schedule the action on the AccessManager and execute it after the delay.`,
+  },
+  AccessManagedInvalidAuthority: {
+    code: "INVALID_AUTHORITY",
+    kind: "validation",
+    message: (a) => `${s(a[0])} is not a valid access authority.`,
+  },
+  AccessManagerAlreadyScheduled: {
+    code: "OPERATION_ALREADY_SCHEDULED",
+    kind: "conflict",
+    message: (a) => `Operation ${s(a[0])} is already scheduled.`,
+  },
+  AccessManagerBadConfirmation: {
+    code: "BAD_CONFIRMATION",
+    kind: "validation",
+    message: () => "The confirmation address does not match the caller.",
+  },
+  AccessManagerExpired: {
+    code: "OPERATION_EXPIRED",
+    kind: "conflict",
+    message: (a) => `Scheduled operation ${s(a[0])} expired; schedule it again.`,
+  },
+  AccessManagerInvalidInitialAdmin: {
+    code: "INVALID_INITIAL_ADMIN",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot be the initial admin.`,
+  },
+  AccessManagerLockedFunction: {
+    code: "FUNCTION_LOCKED",
+    kind: "unauthorised",
+    message: (a) => `Function ${s(a[0])} is locked.`,
+  },
+  AccessManagerLockedRole: {
+    code: "ROLE_LOCKED",
+    kind: "unauthorised",
+    message: (a) => `Role ${s(a[0])} cannot be changed.`,
+  },
+  AccessManagerNotReady: {
+    code: "OPERATION_NOT_READY",
+    kind: "conflict",
+    message: (a) => `Scheduled operation ${s(a[0])} is not ready yet: its execution delay has not passed.`,
+  },
+  AccessManagerNotScheduled: {
+    code: "OPERATION_NOT_SCHEDULED",
+    kind: "not_found",
+    message: (a) => `Operation ${s(a[0])} is not scheduled (or was cancelled).`,
+  },
+  AccessManagerUnauthorizedAccount: {
+    code: "UNAUTHORISED_ACCOUNT",
+    kind: "unauthorised",
+    message: (a) => `Account ${s(a[0])} does not hold role ${s(a[1])}.`,
+  },
+  AccessManagerUnauthorizedCall: {
+    code: "UNAUTHORISED_CALL",
+    kind: "unauthorised",
+    message: (a) => `Account ${s(a[0])} may not call ${s(a[2])} on ${s(a[1])}.`,
+  },
+  AccessManagerUnauthorizedCancel: {
+    code: "UNAUTHORISED_CANCEL",
+    kind: "unauthorised",
+    message: (a) => `Account ${s(a[0])} may not cancel this scheduled operation.`,
+  },
+  AccessManagerUnauthorizedConsume: {
+    code: "UNAUTHORISED_CONSUME",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} may not consume a scheduled operation.`,
+  },
+  // Participant registry
+  RegistryEntityExists: {
+    code: "ENTITY_EXISTS",
+    kind: "conflict",
+    message: (a) => `Entity id ${s(a[0])} is zero or already registered.`,
+  },
+  RegistryUnknownEntity: {
+    code: "ENTITY_NOT_FOUND",
+    kind: "not_found",
+    message: (a) => `No entity is registered with id ${s(a[0])}.`,
+  },
+  RegistryInvalidCategory: {
+    code: "INVALID_CATEGORY",
+    kind: "validation",
+    message: (a) => `Category ${s(a[0])} is not valid.`,
+  },
+  RegistryInvalidSector: {
+    code: "INVALID_SECTOR",
+    kind: "validation",
+    message: (a) =>
+      `A ${named(CATEGORY, a[0])} cannot have sector ${s(a[1])}: covered entities need a sector, other categories have none.`,
+  },
+  RegistryInvalidName: {
+    code: "INVALID_ENTITY_NAME",
+    kind: "validation",
+    message: () => "The entity name must be 1 to 200 bytes long.",
+  },
+  RegistryMissingCreditCode: {
+    code: "MISSING_CREDIT_CODE",
+    kind: "validation",
+    message: () => "The unified social credit code is missing.",
+  },
+  RegistryDuplicateCreditCode: {
+    code: "DUPLICATE_CREDIT_CODE",
+    kind: "conflict",
+    message: (a) => `Entity ${s(a[1])} is already registered with this unified social credit code.`,
+  },
+  RegistryZeroAddress: {
+    code: "ZERO_ADDRESS",
+    kind: "validation",
+    message: () => "The zero address cannot be a registry account.",
+  },
+  RegistryAccountExists: {
+    code: "ACCOUNT_EXISTS",
+    kind: "conflict",
+    message: (a) => `Wallet ${s(a[0])} already has an account (entity ${s(a[1])}); wallets are never reused.`,
+  },
+  RegistryUnknownAccount: {
+    code: "ACCOUNT_NOT_REGISTERED",
+    kind: "not_found",
+    message: (a) => `Wallet ${s(a[0])} has no registry account.`,
+  },
+  RegistryInvalidStatus: {
+    code: "ACCOUNT_STATUS_CONFLICT",
+    kind: "conflict",
+    message: (a) => `Account ${s(a[0])} is ${named(ACCOUNT_STATUS, a[1])}; this action needs another status.`,
+  },
+  RegistryAccountNotEmpty: {
+    code: "ACCOUNT_NOT_EMPTY",
+    kind: "conflict",
+    message: (a) => `Account ${s(a[0])} still holds units of token ${s(a[1])}; move them before closing it.`,
+  },
+  RegistryInvalidHoldingToken: {
+    code: "INVALID_HOLDING_TOKEN",
+    kind: "validation",
+    message: (a) => `Token ${s(a[0])} cannot be listed (zero, listed already, or the list is full).`,
+  },
+  RegistryInvalidClearingHouse: {
+    code: "INVALID_CLEARING_HOUSE",
+    kind: "validation",
+    message: (a) => `${s(a[0])} is not an active account of an exchange entity.`,
+  },
+  // Transfer rules
+  RulesHolderNotActive: {
+    code: "HOLDER_NOT_ACTIVE",
+    kind: "unauthorised",
+    message: (a) => `Wallet ${s(a[0])} has no active registry account.`,
+  },
+  RulesInvalidTrustedAccount: {
+    code: "INVALID_TRUSTED_ACCOUNT",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot be trusted (zero address or your own wallet).`,
+  },
+  RulesTrustedAccountNotActive: {
+    code: "TRUSTED_ACCOUNT_NOT_ACTIVE",
+    kind: "validation",
+    message: (a) => `${s(a[0])} has no active registry account and cannot be trusted.`,
+  },
+  RulesAlreadyTrusted: {
+    code: "ALREADY_TRUSTED",
+    kind: "conflict",
+    message: (a) => `${s(a[1])} is already on the trusted list of ${s(a[0])}.`,
+  },
+  RulesNotTrusted: {
+    code: "NOT_TRUSTED",
+    kind: "not_found",
+    message: (a) => `${s(a[1])} is not on the trusted list of ${s(a[0])}.`,
+  },
+  RulesTrustedListFull: {
+    code: "TRUSTED_LIST_FULL",
+    kind: "conflict",
+    message: (a) => `The trusted list of ${s(a[0])} is full (${s(a[1])} accounts).`,
+  },
+  RulesDelayOutOfRange: {
+    code: "DELAY_OUT_OF_RANGE",
+    kind: "validation",
+    message: (a) => `A delay of ${s(a[0])} s is longer than the maximum of ${s(a[1])} s.`,
+  },
+  RulesSuspensionUnchanged: {
+    code: "SUSPENSION_UNCHANGED",
+    kind: "conflict",
+    message: (a) => (a[0] ? "Transfers are already suspended." : "Transfers are not suspended."),
+  },
+  // Tokens
+  TokenZeroAmount: {
+    code: "ZERO_AMOUNT",
+    kind: "validation",
+    message: () => "The amount must be greater than zero.",
+  },
+  TokenAccountNotRegistered: {
+    code: "ACCOUNT_NOT_REGISTERED",
+    kind: "not_found",
+    message: (a) => `Wallet ${s(a[0])} has no registry account.`,
+  },
+  TokenAccountNotActive: {
+    code: "ACCOUNT_NOT_ACTIVE",
+    kind: "conflict",
+    message: (a) => `Account ${s(a[0])} is ${named(ACCOUNT_STATUS, a[1])} and can neither send nor receive.`,
+  },
+  TokenTransfersSuspended: {
+    code: "TRANSFERS_SUSPENDED",
+    kind: "conflict",
+    message: () => "Transfers are suspended by the regulator; only allocation and surrender go on.",
+  },
+  TokenInsufficientBalance: {
+    code: "INSUFFICIENT_BALANCE",
+    kind: "conflict",
+    message: (a) => `Account ${s(a[0])} holds ${s(a[2])} of token id ${s(a[1])}; ${s(a[3])} were requested.`,
+  },
+  TokenBalanceLocked: {
+    code: "BALANCE_LOCKED_BY_PENDING",
+    kind: "conflict",
+    message: (a) =>
+      `Account ${s(a[0])} can spend only ${s(a[2])} of token id ${s(a[1])} now: ${s(a[3])} are locked by pending transfers; ${s(a[4])} were requested.`,
+  },
+  TokenUntrustedLimitExceeded: {
+    code: "UNTRUSTED_LIMIT_EXCEEDED",
+    kind: "validation",
+    message: (a) =>
+      `A transfer of ${s(a[1])} to an untrusted account exceeds the per-transfer maximum of ${s(a[2])} set for ${s(a[0])}.`,
+  },
+  TokenRouteNotImmediate: {
+    code: "TRANSFER_NOT_IMMEDIATE",
+    kind: "conflict",
+    message: (a) => `A transfer from ${s(a[0])} to ${s(a[1])} must go through the pending-transfer route.`,
+  },
+  TokenUnknownPendingTransfer: {
+    code: "PENDING_TRANSFER_NOT_FOUND",
+    kind: "not_found",
+    message: (a) => `There is no pending transfer #${s(a[0])}.`,
+  },
+  TokenPendingTransferClosed: {
+    code: "PENDING_TRANSFER_CLOSED",
+    kind: "conflict",
+    message: (a) => `Pending transfer #${s(a[0])} is already ${named(PENDING_STATUS, a[1])}.`,
+  },
+  TokenPendingTransferNotReleased: {
+    code: "PENDING_TRANSFER_NOT_RELEASED",
+    kind: "conflict",
+    message: (a) => `Pending transfer #${s(a[0])} can be executed from ${when(a[1])}.`,
+  },
+  TokenNotPendingSender: {
+    code: "NOT_PENDING_SENDER",
+    kind: "unauthorised",
+    message: (a) => `Only the sender can cancel pending transfer #${s(a[0])}; ${s(a[1])} is not.`,
+  },
+  TokenForcedTransferToSelf: {
+    code: "FORCED_TRANSFER_TO_SELF",
+    kind: "validation",
+    message: (a) => `A forced transfer cannot go from ${s(a[0])} to itself.`,
+  },
+  TokenNotAuthorised: {
+    code: "NOT_AUTHORISED_FOR_HOLDER",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} may not move the units of ${s(a[1])}.`,
+  },
+  AllowanceInvalidVintage: {
+    code: "INVALID_VINTAGE",
+    kind: "validation",
+    message: (a) => `Vintage ${s(a[0])} is outside 2000–2100.`,
+  },
+  AllowanceUnknownVintage: {
+    code: "VINTAGE_NOT_FOUND",
+    kind: "not_found",
+    message: (a) => `No allowances of vintage ${s(a[0])} were ever issued.`,
+  },
+  OffsetInvalidSerialRange: {
+    code: "INVALID_SERIAL_RANGE",
+    kind: "validation",
+    message: (a) => `Serial range ${s(a[0])}–${s(a[1])} is reversed.`,
+  },
+  OffsetInvalidReductionPeriod: {
+    code: "INVALID_REDUCTION_PERIOD",
+    kind: "validation",
+    message: (a) => `The reduction period ${when(a[0])} – ${when(a[1])} is empty or reversed.`,
+  },
+  OffsetMissingField: {
+    code: "MISSING_BATCH_FIELD",
+    kind: "validation",
+    message: (a) => `The CCER batch's ${s(a[0])} is missing.`,
+  },
+  OffsetBatchAlreadyImported: {
+    code: "BATCH_ALREADY_IMPORTED",
+    kind: "conflict",
+    message: (a) => `Origin batch ${s(a[0])} was already imported as batch ${s(a[1])}.`,
+  },
+  OffsetUnknownBatch: {
+    code: "BATCH_NOT_FOUND",
+    kind: "not_found",
+    message: (a) => `There is no CCER batch ${s(a[0])}.`,
+  },
+  CashInvalidBankReference: {
+    code: "INVALID_BANK_REFERENCE",
+    kind: "conflict",
+    message: (a) => `Bank reference ${s(a[0])} is empty or was used before.`,
+  },
+  // OpenZeppelin token and utility errors that our own checks normally pre-empt.
+  ERC1155InsufficientBalance: {
+    code: "ERC1155_INSUFFICIENT_BALANCE",
+    kind: "conflict",
+    message: (a) => `${s(a[0])} holds ${s(a[1])} of token id ${s(a[3])}; ${s(a[2])} needed.`,
+  },
+  ERC1155InvalidApprover: {
+    code: "ERC1155_INVALID_APPROVER",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot approve.`,
+  },
+  ERC1155InvalidArrayLength: {
+    code: "ARRAY_LENGTH_MISMATCH",
+    kind: "validation",
+    message: (a) => `${s(a[0])} token ids but ${s(a[1])} amounts were given.`,
+  },
+  ERC1155InvalidOperator: {
+    code: "ERC1155_INVALID_OPERATOR",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot be an operator.`,
+  },
+  ERC1155InvalidReceiver: {
+    code: "INVALID_RECEIVER",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot receive these tokens.`,
+  },
+  ERC1155InvalidSender: {
+    code: "INVALID_SENDER",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot send these tokens.`,
+  },
+  ERC1155MissingApprovalForAll: {
+    code: "MISSING_APPROVAL",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} is not an approved operator of ${s(a[1])}.`,
+  },
+  ERC20InsufficientAllowance: {
+    code: "INSUFFICIENT_ALLOWANCE",
+    kind: "conflict",
+    message: (a) => `${s(a[0])} may spend ${s(a[1])} fen; ${s(a[2])} needed.`,
+  },
+  ERC20InsufficientBalance: {
+    code: "ERC20_INSUFFICIENT_BALANCE",
+    kind: "conflict",
+    message: (a) => `${s(a[0])} holds ${s(a[1])} fen; ${s(a[2])} needed.`,
+  },
+  ERC20InvalidApprover: {
+    code: "ERC20_INVALID_APPROVER",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot approve.`,
+  },
+  ERC20InvalidReceiver: {
+    code: "ERC20_INVALID_RECEIVER",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot receive cash.`,
+  },
+  ERC20InvalidSender: {
+    code: "ERC20_INVALID_SENDER",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot send cash.`,
+  },
+  ERC20InvalidSpender: {
+    code: "ERC20_INVALID_SPENDER",
+    kind: "validation",
+    message: (a) => `${s(a[0])} cannot be a spender.`,
+  },
+  AddressEmptyCode: {
+    code: "NO_CONTRACT_AT_ADDRESS",
+    kind: "internal",
+    message: (a) => `There is no contract at ${s(a[0])}.`,
+  },
+  FailedCall: { code: "CALL_FAILED", kind: "internal", message: () => "An inner call failed." },
+  InsufficientBalance: {
+    code: "INSUFFICIENT_NATIVE_BALANCE",
+    kind: "conflict",
+    message: (a) => `The contract holds ${s(a[0])} wei; ${s(a[1])} needed.`,
+  },
+  SafeCastOverflowedUintDowncast: {
+    code: "VALUE_TOO_LARGE",
+    kind: "validation",
+    message: (a) => `The value ${s(a[1])} does not fit in ${s(a[0])} bits.`,
+  },
+};
+
+let combined: Interface | undefined;
+/** One interface over every ABI of the system, to decode any revert. */
+export function systemInterface(): Interface {
+  if (!combined) {
+    const fragments = new Map<string, unknown>();
+    for (const abi of Object.values(ABIS) as InterfaceAbi[]) {
+      for (const f of abi as readonly { type: string; name?: string; inputs?: { type: string }[] }[]) {
+        const key = `${f.type}:${f.name ?? ""}(${(f.inputs ?? []).map((i) => i.type).join(",")})`;
+        if (!fragments.has(key)) fragments.set(key, f);
+      }
+    }
+    combined = new Interface([...fragments.values()] as InterfaceAbi);
+  }
+  return combined;
+}
+
+/** Finds the revert data in whatever ethers, a provider or a node put into an error. */
+export function findRevertData(err: unknown, depth = 0): string | undefined {
+  if (depth > 6 || err === null || typeof err !== "object") return undefined;
+  const e = err as Record<string, unknown>;
+  const data = e.data;
+  if (typeof data === "string" && /^0x[0-9a-fA-F]{8}/.test(data)) return data;
+  if (data && typeof data === "object") {
+    const inner = findRevertData(data, depth + 1);
+    if (inner) return inner;
+  }
+  for (const key of ["error", "info", "cause", "revert", "payload"]) {
+    const inner = findRevertData(e[key], depth + 1);
+    if (inner) return inner;
+  }
+  if (typeof e.body === "string") {
+    try {
+      return findRevertData(JSON.parse(e.body), depth + 1);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Decodes revert data into the error's description, or undefined when it is not ours. */
+export function parseRevert(data: string): ErrorDescription | undefined {
+  try {
+    return systemInterface().parseError(data) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A DomainError for a decoded contract error. */
+export function chainError(name: string, args: Args, cause?: unknown): DomainError {
+  const spec = CHAIN_ERRORS[name];
+  if (!spec) return new DomainError("CONTRACT_ERROR", `The contract rejected the call (${name}).`, "internal", {}, { cause });
+  const details: Record<string, unknown> = { error: name, args: args.map((v) => (typeof v === "bigint" ? v.toString() : v)) };
+  return new DomainError(spec.code, spec.message(args), spec.kind, details, { cause });
+}
+
+/**
+ * Turns anything thrown while talking to the chain into a DomainError with a stable code: custom
+ * errors decoded by name, unreachable nodes as retryable, anything else as an internal error that
+ * keeps its cause. Never returns a raw revert blob.
+ */
+export function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  const data = findRevertData(err);
+  if (data) {
+    const parsed = parseRevert(data);
+    if (parsed) {
+      if (parsed.name === "Error" || parsed.name === "Panic") {
+        return new DomainError("CONTRACT_REVERTED", `The contract rejected the call: ${String(parsed.args[0])}.`, "internal", {}, { cause: err });
+      }
+      return chainError(parsed.name, parsed.args.toArray(), err);
+    }
+    return new DomainError("CONTRACT_ERROR", `The contract rejected the call with an unknown error (selector ${data.slice(0, 10)}).`, "internal", { data }, { cause: err });
+  }
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.code === "ECONNREFUSED" || e?.code === "NETWORK_ERROR" || e?.code === "TIMEOUT" || /ECONNREFUSED|fetch failed|socket hang up/.test(e?.message ?? "")) {
+    return new DomainError("NODE_UNREACHABLE", "The chain node cannot be reached; check that it runs and try again.", "retryable", {}, { cause: err });
+  }
+  if (e?.code === "INSUFFICIENT_FUNDS") {
+    return new DomainError("INSUFFICIENT_GAS_FUNDS", "The wallet cannot pay for gas; the network must run with gas price 0.", "conflict", {}, { cause: err });
+  }
+  if (e?.code === "NONCE_EXPIRED" || e?.code === "REPLACEMENT_UNDERPRICED") {
+    return new DomainError("NONCE_CONFLICT", "Another transaction from this wallet was sent at the same time; try again.", "retryable", {}, { cause: err });
+  }
+  return new DomainError("UNEXPECTED", e?.message ? `Unexpected error: ${e.message}` : "Unexpected error.", "internal", {}, { cause: err });
+}

@@ -1,0 +1,49 @@
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import type { ContractName } from "./permissions";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address");
+
+export const manifestSchema = z.object({
+  chainId: z.number().int().positive(),
+  /** Block of the first deployment transaction: indexers and auditors start here. */
+  deploymentBlock: z.number().int().nonnegative(),
+  deployedAt: z.string(),
+  contracts: z.object({
+    Authority: address,
+    ParticipantRegistry: address,
+    TransferRules: address,
+    AllowanceToken: address,
+    OffsetToken: address,
+    CashToken: address,
+  } satisfies Record<ContractName, z.ZodTypeAny>),
+  /** Well-known accounts of the deployment (regulator, registry operator, clearing bank, …). */
+  accounts: z.record(z.string(), address),
+});
+
+/** The deployment manifest `deployments/<chainId>.json`. */
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export function manifestPath(dir: string, chainId: number | bigint): string {
+  return path.join(dir, `${chainId}.json`);
+}
+
+export function readManifest(dir: string, chainId: number | bigint): Manifest | undefined {
+  const file = manifestPath(dir, chainId);
+  if (!fs.existsSync(file)) return undefined;
+  return manifestSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
+}
+
+/** Writes the manifest atomically (temp file, fsync, rename). */
+export function writeManifest(dir: string, manifest: Manifest): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = manifestPath(dir, manifest.chainId);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, "w");
+  fs.writeSync(fd, JSON.stringify(manifest, null, 2) + "\n");
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  return file;
+}
