@@ -7,7 +7,8 @@ import { FeeData, JsonRpcProvider, type JsonRpcApiProviderOptions, type Networki
  */
 export class ZeroFeeProvider extends JsonRpcProvider {
   constructor(url: string, network?: Networkish, options?: JsonRpcApiProviderOptions) {
-    super(url, network, { pollingInterval: 250, ...options });
+    // No response cache: two transactions in a row must not see the same cached nonce.
+    super(url, network, { pollingInterval: 250, cacheTimeout: -1, ...options });
   }
 
   override async getFeeData(): Promise<FeeData> {

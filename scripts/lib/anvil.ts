@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export interface AnvilOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  chainId?: number;
+  /** Seconds between blocks; omitted = a block per transaction. */
+  blockTime?: number;
+  /** Extra command-line arguments. */
+  args?: string[];
+  /** Where Anvil's output goes; ignored by default. */
+  logFile?: string;
+}
+
+export interface AnvilNode {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** The Anvil binary shipped in the npm package `@foundry-rs/anvil` (its platform package). */
+export function anvilBinary(): string {
+  const platformPkg = `@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
+  try {
+    const dir = path.dirname(require.resolve(`${platformPkg}/package.json`));
+    const bin = path.join(dir, "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
+    if (fs.existsSync(bin)) return bin;
+  } catch {
+    // fall through to the wrapper
+  }
+  return path.join(__dirname, "..", "..", "node_modules", ".bin", "anvil");
+}
+
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Starts Anvil with zero gas price and base fee, and waits until it answers JSON-RPC. */
+export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
+  const host = opts.host ?? "127.0.0.1";
+  const port = opts.port || (await freePort(host));
+  const args = [
+    "--host", host,
+    "--port", String(port),
+    "--chain-id", String(opts.chainId ?? 31337),
+    "--gas-price", "0",
+    "--base-fee", "0",
+    "--hardfork", "cancun",
+    "--accounts", "1",
+    ...(opts.blockTime ? ["--block-time", String(opts.blockTime)] : []),
+    ...(opts.args ?? []),
+  ];
+  const out = opts.logFile ? fs.openSync(opts.logFile, "a") : "ignore";
+  const child = spawn(anvilBinary(), args, { stdio: ["ignore", out, out] });
+  if (typeof out === "number") fs.closeSync(out);
+  const url = `http://${host}:${port}`;
+  let exited: number | null | undefined;
+  child.once("exit", (code) => (exited = code));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`anvil exited with code ${exited} before it was ready`);
+    if (await answers(url)) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`anvil did not answer on ${url} within 30 s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    process: child,
+    stop: (signal: NodeJS.Signals = "SIGTERM") =>
+      new Promise<void>((resolve) => {
+        if (exited !== undefined) return resolve();
+        child.once("exit", () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+export async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(1000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
