@@ -84,14 +84,28 @@ export class MatchingEngine {
     return this.products.map((p) => p.name);
   }
 
-  /** Checks and runs a new order. Returns the rejection, or undefined once it was processed. */
-  submit(product: number, order: NewOrder, now: number): OrderRejection | undefined {
+  /** What `submit` would reject the order for, without running it. */
+  check(product: number, order: NewOrder, now: number): OrderRejection | undefined {
     const p = this.products[product];
     if (!p) return "PRODUCT_UNKNOWN";
     if (p.halted) return "PRODUCT_HALTED";
     const rejection = checkOrder(order, p.rules, p.day.reference, now);
     if (rejection) return rejection;
     if (p.book.has(order.id)) return "ORDER_ID_DUPLICATE";
+    return undefined;
+  }
+
+  /** The price band of a product now: [low, high] in fen. */
+  band(product: number): { low: number; high: number } {
+    const p = this.product(product);
+    return band(p.day.reference, p.rules.bandBps);
+  }
+
+  /** Checks and runs a new order. Returns the rejection, or undefined once it was processed. */
+  submit(product: number, order: NewOrder, now: number): OrderRejection | undefined {
+    const rejection = this.check(product, order, now);
+    if (rejection) return rejection;
+    const p = this.products[product]!;
     if (order.type === OrderType.Market) {
       const b = band(p.day.reference, p.rules.bandBps);
       const protection = order.side === Side.Buy ? b.high : b.low;

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Receiver.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IClearing} from "../interfaces/IClearing.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+
+/// @title Clearing
+/// @notice Trading accounts and batched delivery-versus-payment settlement (see {IClearing}).
+contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
+    bytes32 private constant ORDER_TYPEHASH =
+        keccak256(
+            "Order(address trader,address token,uint256 tokenId,bool isBuy,uint256 price,uint256 quantity,uint8 timeInForce,uint256 nonce,uint64 expiry)"
+        );
+    bytes32 private constant WITHDRAWAL_TYPEHASH =
+        keccak256(
+            "Withdrawal(address trader,address token,uint256 tokenId,uint256 amount,uint256 nonce,uint64 expiry)"
+        );
+    /// @dev Fills are kept as 32-bit lanes, eight nonces to a storage word, so that a trader's
+    /// consecutive orders share words (most fills then update a word that is already non-zero).
+    uint256 private constant LANE_BITS = 32;
+    uint256 private constant LANE_MASK = type(uint32).max;
+    /// @dev A lane with this value is cancelled; order quantities must stay below it.
+    uint256 private constant CANCELLED = type(uint32).max;
+    uint16 private constant MAX_FEE_BPS = 100;
+    uint64 private constant MAX_DELAY = 30 days;
+
+    // ───────────────────────────────────────── storage ────────────────────────────────────────
+
+    IParticipantRegistry private immutable _registry;
+    address private immutable _allowances;
+    address private immutable _offsets;
+    address private immutable _cash;
+
+    mapping(address trader => mapping(address token => mapping(uint256 id => uint256))) private _balances;
+    mapping(address trader => mapping(uint256 word => uint256 lanes)) private _fills;
+    mapping(address trader => uint256) private _minNonce;
+    mapping(address trader => mapping(uint256 nonce => bool)) private _withdrawalNonceUsed;
+    mapping(uint256 requestId => WithdrawalRequest) private _requests;
+    uint256 private _requestCount;
+    uint64 private _lastTradeId;
+    uint64 private _withdrawalDelay = 24 hours;
+    uint16 private _makerFeeBps;
+    uint16 private _takerFeeBps;
+    address private _feeRecipient;
+
+    /// @dev Per-order results cached while one batch is settled.
+    struct OrderCheck {
+        bytes32 hash;
+        RejectReason reason;
+        bool checked;
+    }
+
+    constructor(
+        address authority,
+        IParticipantRegistry registry,
+        address allowances,
+        address offsets,
+        address cash
+    ) AccessManaged(authority) EIP712("ETS Clearing", "1") {
+        _registry = registry;
+        _allowances = allowances;
+        _offsets = offsets;
+        _cash = cash;
+    }
+
+    // ──────────────────────────────────────── deposits ────────────────────────────────────────
+
+    /// @inheritdoc IClearing
+    function depositCash(uint256 amount) external {
+        if (amount == 0) revert ClearingZeroAmount();
+        if (!_registry.isActive(msg.sender)) revert ClearingAccountNotActive(msg.sender);
+        _balances[msg.sender][_cash][0] += amount;
+        emit Deposited(msg.sender, _cash, 0, amount);
+        // The cash token routes this at once: this contract is a designated clearing house.
+        // slither-disable-next-line unchecked-transfer
+        IERC20(_cash).transferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice Credits allowances or CCER sent here by their holder (a deposit).
+    function onERC1155Received(
+        address operator,
+        address from,
+        uint256 id,
+        uint256 value,
+        bytes calldata
+    ) external returns (bytes4) {
+        _creditUnits(operator, from, id, value);
+        return this.onERC1155Received.selector;
+    }
+
+    /// @notice Batch form of {onERC1155Received}.
+    function onERC1155BatchReceived(
+        address operator,
+        address from,
+        uint256[] calldata ids,
+        uint256[] calldata values,
+        bytes calldata
+    ) external returns (bytes4) {
+        for (uint256 i = 0; i < ids.length; ++i) _creditUnits(operator, from, ids[i], values[i]);
+        return this.onERC1155BatchReceived.selector;
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC1155Receiver).interfaceId || interfaceId == type(IERC165).interfaceId;
+    }
+
+    // ─────────────────────────────────────── settlement ───────────────────────────────────────
+
+    /// @inheritdoc IClearing
+    function settle(Batch calldata batch) external restricted {
+        OrderCheck[] memory checks = new OrderCheck[](batch.orders.length);
+        uint64 last = _lastTradeId;
+        uint256 n = batch.fills.length;
+        for (uint256 i = 0; i < n; ++i) {
+            Fill calldata f = batch.fills[i];
+            if (f.tradeId <= last) continue; // settled (or rejected) by an earlier batch
+            // Cannot overflow: trade ids are uint64 counters starting at 1.
+            unchecked {
+                if (f.tradeId != last + 1) revert ClearingTradeIdGap(last + 1, f.tradeId);
+            }
+            last = f.tradeId;
+            RejectReason reason = _settleFill(batch.orders, checks, f);
+            if (reason != RejectReason.None) emit TradeRejected(f.tradeId, reason);
+        }
+        _lastTradeId = last;
+        for (uint256 i = 0; i < batch.withdrawals.length; ++i) _executeSigned(batch.withdrawals[i]);
+        for (uint256 i = 0; i < batch.requests.length; ++i) {
+            uint256 requestId = batch.requests[i];
+            if (!_requests[requestId].done) _executeRequest(requestId);
+        }
+    }
+
+    // ─────────────────────────────────────── withdrawals ──────────────────────────────────────
+
+    /// @inheritdoc IClearing
+    function requestWithdrawal(address token, uint256 tokenId, uint256 amount) external returns (uint256 requestId) {
+        _checkToken(token, tokenId);
+        if (amount == 0) revert ClearingZeroAmount();
+        uint256 balance = _balances[msg.sender][token][tokenId];
+        if (balance < amount) revert ClearingInsufficientBalance(msg.sender, token, tokenId, balance, amount);
+        requestId = ++_requestCount;
+        _requests[requestId] = WithdrawalRequest({
+            trader: msg.sender,
+            token: token,
+            tokenId: tokenId,
+            amount: amount,
+            requestedAt: uint64(block.timestamp),
+            done: false
+        });
+        emit WithdrawalRequested(requestId, msg.sender, token, tokenId, amount, uint64(block.timestamp) + _withdrawalDelay);
+    }
+
+    /// @inheritdoc IClearing
+    function executeWithdrawalRequest(uint256 requestId) external {
+        WithdrawalRequest storage r = _requests[requestId];
+        if (r.trader == address(0) || r.done) revert ClearingUnknownWithdrawalRequest(requestId);
+        if (r.trader != msg.sender) revert ClearingNotRequester(requestId, msg.sender);
+        uint64 dueAt = r.requestedAt + _withdrawalDelay;
+        if (block.timestamp < dueAt) revert ClearingWithdrawalNotDue(requestId, dueAt);
+        _executeRequest(requestId);
+    }
+
+    // ────────────────────────────────────── cancellation ──────────────────────────────────────
+
+    /// @inheritdoc IClearing
+    function cancelOrder(Order calldata order) external {
+        if (order.trader != msg.sender) revert ClearingNotOrderOwner(order.trader, msg.sender);
+        (uint256 word, uint256 shift) = _lane(order.nonce);
+        uint256 lanes = _fills[msg.sender][word];
+        _fills[msg.sender][word] = (lanes & ~(LANE_MASK << shift)) | (CANCELLED << shift);
+        emit OrderCancelled(msg.sender, order.nonce, _hashOrder(order));
+    }
+
+    /// @inheritdoc IClearing
+    function cancelNoncesBelow(uint256 minNonce) external {
+        uint256 current = _minNonce[msg.sender];
+        if (minNonce <= current) revert ClearingNonceNotIncreasing(current, minNonce);
+        _minNonce[msg.sender] = minNonce;
+        emit NoncesCancelled(msg.sender, minNonce);
+    }
+
+    // ─────────────────────────────────────── parameters ───────────────────────────────────────
+
+    /// @inheritdoc IClearing
+    function setFees(uint16 makerFeeBps, uint16 takerFeeBps, address feeRecipient) external restricted {
+        if (makerFeeBps > MAX_FEE_BPS) revert ClearingParameterOutOfRange(makerFeeBps, MAX_FEE_BPS);
+        if (takerFeeBps > MAX_FEE_BPS) revert ClearingParameterOutOfRange(takerFeeBps, MAX_FEE_BPS);
+        if ((makerFeeBps != 0 || takerFeeBps != 0) && feeRecipient == address(0)) {
+            revert ClearingAccountNotActive(feeRecipient);
+        }
+        _makerFeeBps = makerFeeBps;
+        _takerFeeBps = takerFeeBps;
+        _feeRecipient = feeRecipient;
+        emit FeesSet(makerFeeBps, takerFeeBps, feeRecipient);
+    }
+
+    /// @inheritdoc IClearing
+    function setWithdrawalDelay(uint64 delay) external restricted {
+        if (delay > MAX_DELAY) revert ClearingParameterOutOfRange(delay, MAX_DELAY);
+        _withdrawalDelay = delay;
+        emit WithdrawalDelaySet(delay);
+    }
+
+    // ────────────────────────────────────────── views ─────────────────────────────────────────
+
+    /// @inheritdoc IClearing
+    function balanceOf(address trader, address token, uint256 tokenId) external view returns (uint256) {
+        return _balances[trader][token][tokenId];
+    }
+
+    /// @inheritdoc IClearing
+    function filledOf(address trader, uint256 nonce) external view returns (uint256) {
+        (uint256 word, uint256 shift) = _lane(nonce);
+        return (_fills[trader][word] >> shift) & LANE_MASK;
+    }
+
+    /// @inheritdoc IClearing
+    function minNonceOf(address trader) external view returns (uint256) {
+        return _minNonce[trader];
+    }
+
+    /// @inheritdoc IClearing
+    function hashOrder(Order calldata order) external view returns (bytes32) {
+        return _hashOrder(order);
+    }
+
+    /// @inheritdoc IClearing
+    function lastTradeId() external view returns (uint64) {
+        return _lastTradeId;
+    }
+
+    /// @inheritdoc IClearing
+    function withdrawalRequest(uint256 requestId) external view returns (WithdrawalRequest memory) {
+        return _requests[requestId];
+    }
+
+    /// @inheritdoc IClearing
+    function withdrawalNonceUsed(address trader, uint256 nonce) external view returns (bool) {
+        return _withdrawalNonceUsed[trader][nonce];
+    }
+
+    /// @notice The fee schedule: maker and taker basis points and the recipient.
+    function fees() external view returns (uint16 makerFeeBps, uint16 takerFeeBps, address feeRecipient) {
+        return (_makerFeeBps, _takerFeeBps, _feeRecipient);
+    }
+
+    /// @notice The escape-hatch delay in seconds.
+    function withdrawalDelay() external view returns (uint64) {
+        return _withdrawalDelay;
+    }
+
+    // ──────────────────────────────────────── internal ────────────────────────────────────────
+
+    /// @dev One side of a fill: its trader and where its fill count lives.
+    struct Leg {
+        address trader;
+        uint256 word;
+        uint256 shift;
+        uint256 filled;
+    }
+
+    function _settleFill(
+        SignedOrder[] calldata orders,
+        OrderCheck[] memory checks,
+        Fill calldata f
+    ) private returns (RejectReason) {
+        if (f.buy >= orders.length || f.sell >= orders.length) return RejectReason.BadOrderIndex;
+        if (f.quantity == 0) return RejectReason.ZeroQuantity;
+        Order calldata buy = orders[f.buy].order;
+        Order calldata sell = orders[f.sell].order;
+        if (!buy.isBuy || sell.isBuy) return RejectReason.SameSide;
+        if (buy.token != sell.token || buy.tokenId != sell.tokenId) return RejectReason.ProductMismatch;
+        if (buy.token != _allowances && buy.token != _offsets) return RejectReason.UnknownToken;
+        if (f.price > buy.price || f.price < sell.price) return RejectReason.PriceOutsideLimit;
+        RejectReason reason = _checkOrder(orders, checks, f.buy);
+        if (reason == RejectReason.None) reason = _checkOrder(orders, checks, f.sell);
+        if (reason != RejectReason.None) return reason;
+
+        // Fill bookkeeping: never more than either order signed for.
+        Leg memory b;
+        Leg memory s;
+        (b, reason) = _leg(buy, f.quantity);
+        if (reason != RejectReason.None) return reason;
+        (s, reason) = _leg(sell, f.quantity);
+        if (reason != RejectReason.None) return reason;
+        if (!_registry.isActive(b.trader) || !_registry.isActive(s.trader)) return RejectReason.AccountNotActive;
+        return _move(f, buy.token, buy.tokenId, b, s, checks[f.buy].hash, checks[f.sell].hash);
+    }
+
+    function _leg(Order calldata o, uint256 quantity) private view returns (Leg memory leg, RejectReason reason) {
+        (uint256 word, uint256 shift) = _lane(o.nonce);
+        uint256 filled = (_fills[o.trader][word] >> shift) & LANE_MASK;
+        leg = Leg({trader: o.trader, word: word, shift: shift, filled: filled});
+        if (filled == CANCELLED) reason = RejectReason.Cancelled;
+        else if (o.quantity >= CANCELLED || filled + quantity > o.quantity) reason = RejectReason.Overfilled;
+    }
+
+    function _move(
+        Fill calldata f,
+        address token,
+        uint256 tokenId,
+        Leg memory b,
+        Leg memory s,
+        bytes32 buyHash,
+        bytes32 sellHash
+    ) private returns (RejectReason) {
+        uint256 notional = uint256(f.quantity) * f.price;
+        uint256 buyerFee = (notional * (f.buyerIsMaker ? _makerFeeBps : _takerFeeBps)) / 10_000;
+        uint256 sellerFee = (notional * (f.buyerIsMaker ? _takerFeeBps : _makerFeeBps)) / 10_000;
+        uint256 buyerCash = _balances[b.trader][_cash][0];
+        if (buyerCash < notional + buyerFee) return RejectReason.InsufficientCash;
+        uint256 sellerUnits = _balances[s.trader][token][tokenId];
+        if (sellerUnits < f.quantity) return RejectReason.InsufficientUnits;
+
+        // Re-read the lanes: buyer and seller may be one trader sharing a word.
+        _fills[b.trader][b.word] = _setLane(_fills[b.trader][b.word], b.shift, b.filled + f.quantity);
+        _fills[s.trader][s.word] = _setLane(_fills[s.trader][s.word], s.shift, s.filled + f.quantity);
+        // Cannot underflow: both balances were checked above.
+        unchecked {
+            _balances[b.trader][_cash][0] = buyerCash - (notional + buyerFee);
+            _balances[s.trader][token][tokenId] = sellerUnits - f.quantity;
+        }
+        _balances[s.trader][_cash][0] += notional - sellerFee;
+        _balances[b.trader][token][tokenId] += f.quantity;
+        if (buyerFee + sellerFee != 0) _balances[_feeRecipient][_cash][0] += buyerFee + sellerFee;
+        _emitSettled(f, token, tokenId, [b.trader, s.trader], [buyHash, sellHash], [buyerFee, sellerFee]);
+        return RejectReason.None;
+    }
+
+    function _emitSettled(
+        Fill calldata f,
+        address token,
+        uint256 tokenId,
+        address[2] memory traders,
+        bytes32[2] memory hashes,
+        uint256[2] memory fees_
+    ) private {
+        emit TradeSettled(
+            f.tradeId,
+            traders[0],
+            traders[1],
+            token,
+            tokenId,
+            f.quantity,
+            f.price,
+            hashes[0],
+            hashes[1],
+            fees_[0],
+            fees_[1]
+        );
+    }
+
+    /// @dev Signature, expiry and minimum nonce of one order, checked once per batch.
+    function _checkOrder(
+        SignedOrder[] calldata orders,
+        OrderCheck[] memory checks,
+        uint256 index
+    ) private view returns (RejectReason) {
+        OrderCheck memory c = checks[index];
+        if (!c.checked) {
+            SignedOrder calldata so = orders[index];
+            c.checked = true;
+            c.hash = _hashOrder(so.order);
+            if (so.order.expiry != 0 && so.order.expiry < block.timestamp) c.reason = RejectReason.Expired;
+            else if (so.order.nonce < _minNonce[so.order.trader]) c.reason = RejectReason.Cancelled;
+            else if (!SignatureChecker.isValidSignatureNow(so.order.trader, c.hash, so.signature)) {
+                c.reason = RejectReason.BadSignature;
+            }
+        }
+        return c.reason;
+    }
+
+    function _executeSigned(SignedWithdrawal calldata sw) private {
+        Withdrawal calldata w = sw.withdrawal;
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(WITHDRAWAL_TYPEHASH, w.trader, w.token, w.tokenId, w.amount, w.nonce, w.expiry))
+        );
+        if (
+            _withdrawalNonceUsed[w.trader][w.nonce] ||
+            (w.expiry != 0 && w.expiry < block.timestamp) ||
+            !SignatureChecker.isValidSignatureNow(w.trader, digest, sw.signature)
+        ) revert ClearingInvalidWithdrawal(w.trader, w.nonce);
+        _withdrawalNonceUsed[w.trader][w.nonce] = true;
+        _payOut(w.trader, w.token, w.tokenId, w.amount, 0, w.nonce);
+    }
+
+    function _executeRequest(uint256 requestId) private {
+        WithdrawalRequest storage r = _requests[requestId];
+        if (r.trader == address(0)) revert ClearingUnknownWithdrawalRequest(requestId);
+        r.done = true;
+        _payOut(r.trader, r.token, r.tokenId, r.amount, requestId, 0);
+    }
+
+    function _payOut(address trader, address token, uint256 tokenId, uint256 amount, uint256 requestId, uint256 nonce) private {
+        _checkToken(token, tokenId);
+        if (amount == 0) revert ClearingZeroAmount();
+        if (!_registry.isActive(trader)) revert ClearingAccountNotActive(trader);
+        uint256 balance = _balances[trader][token][tokenId];
+        if (balance < amount) revert ClearingInsufficientBalance(trader, token, tokenId, balance, amount);
+        // Cannot underflow: checked above.
+        unchecked {
+            _balances[trader][token][tokenId] = balance - amount;
+        }
+        emit Withdrawn(trader, token, tokenId, amount, requestId, nonce);
+        if (token == _cash) {
+            // slither-disable-next-line unchecked-transfer
+            IERC20(_cash).transfer(trader, amount);
+        } else {
+            IERC1155(token).safeTransferFrom(address(this), trader, tokenId, amount, "");
+        }
+    }
+
+    function _creditUnits(address operator, address from, uint256 id, uint256 value) private {
+        if (msg.sender != _allowances && msg.sender != _offsets) revert ClearingUnsupportedToken(msg.sender);
+        if (operator != from) revert ClearingUnexpectedTransfer(operator, from);
+        if (!_registry.isActive(from)) revert ClearingAccountNotActive(from);
+        _balances[from][msg.sender][id] += value;
+        emit Deposited(from, msg.sender, id, value);
+    }
+
+    function _checkToken(address token, uint256 tokenId) private view {
+        if (token == _cash ? tokenId != 0 : token != _allowances && token != _offsets) {
+            revert ClearingUnsupportedToken(token);
+        }
+    }
+
+    function _hashOrder(Order calldata o) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        ORDER_TYPEHASH,
+                        o.trader,
+                        o.token,
+                        o.tokenId,
+                        o.isBuy,
+                        o.price,
+                        o.quantity,
+                        o.timeInForce,
+                        o.nonce,
+                        o.expiry
+                    )
+                )
+            );
+    }
+
+    function _lane(uint256 nonce) private pure returns (uint256 word, uint256 shift) {
+        return (nonce >> 3, (nonce & 7) * LANE_BITS);
+    }
+
+    function _setLane(uint256 lanes, uint256 shift, uint256 value) private pure returns (uint256) {
+        return (lanes & ~(LANE_MASK << shift)) | (value << shift);
+    }
+}

@@ -1,0 +1,28 @@
+import type { Order } from "../../sdk/orders";
+
+/**
+ * The commands the exchange core accepts. Every accepted command is journalled before it is applied
+ * and acknowledged; replaying the journal through a fresh core rebuilds the same books, accounts
+ * and trades (the core is deterministic: the time is part of each command).
+ */
+export type Command =
+  | { type: "order"; at: number; order: Order; signature: string; hash: string }
+  | { type: "cancel"; at: number; trader: string; nonce: bigint }
+  | { type: "deposit"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; ref: string }
+  | { type: "withdraw"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; nonce: bigint; expiry: bigint; signature: string }
+  | { type: "withdrawalRequest"; at: number; requestId: bigint; trader: string; token: string; tokenId: bigint; amount: bigint }
+  | { type: "halt"; at: number; product: string }
+  | { type: "resume"; at: number; product: string }
+  | { type: "closeDay"; at: number }
+  | { type: "expire"; at: number };
+
+/** JSON with bigints as decimal strings tagged by a trailing "n". */
+export function encodeCommand(c: Command): Buffer {
+  return Buffer.from(JSON.stringify(c, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)));
+}
+
+export function decodeCommand(b: Uint8Array): Command {
+  return JSON.parse(Buffer.from(b).toString("utf8"), (_k, v) =>
+    typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+  ) as Command;
+}

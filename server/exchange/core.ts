@@ -1,0 +1,471 @@
+import { DomainError } from "../../sdk/errors";
+import type { Order } from "../../sdk/orders";
+import { MatchingEngine, type EngineListener } from "../engine/engine";
+import type { DailyBar } from "../engine/market-data";
+import { DoneReason, OrderType, SelfTradePrevention, Side, TimeInForce, type NewOrder } from "../engine/types";
+import type { ProductRules } from "../engine/validation";
+import { Accounts, assetKey, type AssetKey } from "./accounts";
+import type { Command } from "./commands";
+
+export interface CoreConfig {
+  allowanceToken: string;
+  offsetToken: string;
+  cashToken: string;
+  makerFeeBps: number;
+  takerFeeBps: number;
+  /** Trading account that collects fees. */
+  feeRecipient: string;
+  /** Reference price (fen) of a product seen for the first time. */
+  defaultReferencePrice: number;
+  rules?: Partial<ProductRules>;
+  selfTradePrevention: SelfTradePrevention;
+}
+
+export interface ProductInfo {
+  index: number;
+  /** `TJEA14` for allowances of vintage 2014, `CCER-3` for CCER batch 3. */
+  name: string;
+  token: string;
+  tokenId: bigint;
+}
+
+export type OrderStatus = "open" | "filled" | "cancelled" | "expired" | "unfilled" | "rejected";
+
+export interface LiveOrder {
+  id: number;
+  order: Order;
+  signature: string;
+  hash: string;
+  product: ProductInfo;
+  acceptedAt: number;
+  filled: bigint;
+  status: OrderStatus;
+  /** What is still reserved for it (fen for buys, tonnes for sells). */
+  reserved: bigint;
+  /** The limit used for the reservation of a buy (fen per tonne). */
+  reservePrice: bigint;
+}
+
+export interface Trade {
+  tradeId: bigint;
+  product: ProductInfo;
+  buyOrder: number;
+  sellOrder: number;
+  price: bigint;
+  quantity: bigint;
+  buyerIsMaker: boolean;
+  buyerFee: bigint;
+  sellerFee: bigint;
+  at: number;
+  /** Journal sequence of the command that produced it (settled only once that is durable). */
+  seq: number;
+}
+
+export interface PendingWithdrawal {
+  trader: string;
+  token: string;
+  tokenId: bigint;
+  amount: bigint;
+  /** Signed withdrawal: nonce, expiry and signature; on-chain request: its id. */
+  nonce?: bigint;
+  expiry?: bigint;
+  signature?: string;
+  requestId?: bigint;
+  seq: number;
+}
+
+/** What the core tells the outside (WebSocket, metrics) after each command. */
+export interface CoreEvents {
+  trade?(t: Trade): void;
+  order?(o: LiveOrder): void;
+}
+
+const DONE_STATUS: Record<DoneReason, OrderStatus> = {
+  [DoneReason.Filled]: "filled",
+  [DoneReason.Cancelled]: "cancelled",
+  [DoneReason.Unfilled]: "unfilled",
+  [DoneReason.FokRejected]: "unfilled",
+  [DoneReason.SelfTrade]: "cancelled",
+  [DoneReason.Expired]: "expired",
+};
+
+const reject = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new DomainError(code, message, "validation", details);
+
+/**
+ * The exchange's state machine: products and their books, trading accounts with reservations,
+ * orders and trades. `check` validates a command against the current state without changing it;
+ * `apply` runs an accepted command. Deterministic: replaying the same accepted commands rebuilds
+ * the same state, trade ids included.
+ */
+export class ExchangeCore {
+  readonly engine: MatchingEngine;
+  readonly accounts = new Accounts();
+  private readonly products = new Map<string, ProductInfo>();
+  private readonly productsByIndex: ProductInfo[] = [];
+  private readonly orders = new Map<number, LiveOrder>();
+  private readonly byNonce = new Map<string, number>();
+  private readonly traderNums = new Map<string, number>();
+  private readonly ordersByTrader = new Map<string, number[]>();
+  readonly trades: Trade[] = [];
+  readonly withdrawals: PendingWithdrawal[] = [];
+  readonly bars: { day: number; product: string; bar: DailyBar }[] = [];
+  private readonly usedWithdrawalNonces = new Set<string>();
+  private nextOrderId = 1;
+  private seq = 0;
+  private now = 0;
+  private readonly cash: AssetKey;
+  private readonly maxFeeBps: bigint;
+
+  constructor(
+    private readonly config: CoreConfig,
+    private readonly events: CoreEvents = {},
+  ) {
+    this.cash = assetKey(config.cashToken, 0n);
+    this.maxFeeBps = BigInt(Math.max(config.makerFeeBps, config.takerFeeBps));
+    const core = this;
+    const listener: EngineListener = {
+      onTrade(product, takerId, makerId, price, quantity, takerSide) {
+        core.onTrade(product, takerId, makerId, price, quantity, takerSide);
+      },
+      onDone(_product, orderId, reason) {
+        core.onDone(orderId, reason);
+      },
+      onRested() {},
+      onBlockDeal() {},
+    };
+    this.engine = new MatchingEngine(listener);
+  }
+
+  // ───────────────────────────────────────── products ─────────────────────────────────────────
+
+  /** The product of a token id, created (with the default reference price) when first seen. */
+  productFor(token: string, tokenId: bigint, create = true): ProductInfo | undefined {
+    const name = this.productName(token, tokenId);
+    if (!name) return undefined;
+    let p = this.products.get(name);
+    if (!p && create) {
+      const index = this.engine.addProduct({
+        name,
+        referencePrice: this.config.defaultReferencePrice,
+        rules: this.config.rules,
+        selfTradePrevention: this.config.selfTradePrevention,
+      });
+      p = { index, name, token: token.toLowerCase(), tokenId };
+      this.products.set(name, p);
+      this.productsByIndex[index] = p;
+    }
+    return p;
+  }
+
+  product(name: string): ProductInfo | undefined {
+    return this.products.get(name.toUpperCase());
+  }
+
+  productList(): ProductInfo[] {
+    return [...this.productsByIndex];
+  }
+
+  private productName(token: string, tokenId: bigint): string | undefined {
+    const t = token.toLowerCase();
+    if (t === this.config.allowanceToken.toLowerCase()) return `TJEA${String(Number(tokenId % 100n)).padStart(2, "0")}`;
+    if (t === this.config.offsetToken.toLowerCase()) return `CCER-${tokenId}`;
+    return undefined;
+  }
+
+  // ───────────────────────────────────────── commands ─────────────────────────────────────────
+
+  /** Why `cmd` cannot be accepted now, or undefined. Changes nothing. */
+  check(cmd: Command): DomainError | undefined {
+    switch (cmd.type) {
+      case "order":
+        return this.checkOrder(cmd.order, cmd.at);
+      case "cancel": {
+        const id = this.byNonce.get(nonceKey(cmd.trader, cmd.nonce));
+        const o = id === undefined ? undefined : this.orders.get(id);
+        if (!o) return new DomainError("ORDER_NOT_FOUND", `No order of ${cmd.trader} has nonce ${cmd.nonce}.`, "not_found");
+        if (o.status !== "open") return new DomainError("ORDER_NOT_OPEN", `Order ${o.hash} is already ${o.status}.`, "conflict");
+        return undefined;
+      }
+      case "withdraw": {
+        const asset = this.assetOf(cmd.token, cmd.tokenId);
+        if (!asset) return reject("WITHDRAWAL_TOKEN_UNKNOWN", `Token ${cmd.token} id ${cmd.tokenId} is not traded here.`);
+        if (cmd.amount <= 0n) return reject("INVALID_AMOUNT", "The amount must be greater than zero.");
+        if (cmd.expiry !== 0n && cmd.expiry <= BigInt(cmd.at)) return reject("WITHDRAWAL_EXPIRED", "The withdrawal request has expired.");
+        if (this.usedWithdrawalNonces.has(nonceKey(cmd.trader, cmd.nonce))) {
+          return new DomainError("WITHDRAWAL_NONCE_REUSED", `Withdrawal nonce ${cmd.nonce} was used before.`, "conflict");
+        }
+        const available = this.accounts.available(cmd.trader, asset);
+        if (available < cmd.amount) {
+          return new DomainError("INSUFFICIENT_TRADING_BALANCE", `Only ${available} are available in the trading account; ${cmd.amount} were requested.`, "conflict", { available: available.toString() });
+        }
+        return undefined;
+      }
+      case "halt":
+      case "resume":
+        return this.product(cmd.product) ? undefined : new DomainError("PRODUCT_UNKNOWN", `There is no product ${cmd.product}.`, "not_found");
+      case "deposit":
+      case "withdrawalRequest":
+      case "closeDay":
+      case "expire":
+        return undefined;
+    }
+  }
+
+  /** Runs an accepted command (`seq` is its journal sequence). */
+  apply(cmd: Command, seq: number): void {
+    this.seq = seq;
+    this.now = cmd.at;
+    switch (cmd.type) {
+      case "order":
+        this.applyOrder(cmd);
+        break;
+      case "cancel": {
+        const id = this.byNonce.get(nonceKey(cmd.trader, cmd.nonce));
+        const o = id === undefined ? undefined : this.orders.get(id);
+        if (o && o.status === "open") this.engine.cancel(o.product.index, o.id);
+        break;
+      }
+      case "deposit": {
+        const asset = this.assetOf(cmd.token, cmd.tokenId);
+        if (asset) {
+          this.productFor(cmd.token, cmd.tokenId);
+          this.accounts.credit(cmd.trader, asset, cmd.amount);
+        }
+        break;
+      }
+      case "withdraw": {
+        const asset = this.assetOf(cmd.token, cmd.tokenId)!;
+        this.accounts.debit(cmd.trader, asset, cmd.amount);
+        this.usedWithdrawalNonces.add(nonceKey(cmd.trader, cmd.nonce));
+        this.withdrawals.push({ trader: cmd.trader, token: cmd.token, tokenId: cmd.tokenId, amount: cmd.amount, nonce: cmd.nonce, expiry: cmd.expiry, signature: cmd.signature, seq });
+        break;
+      }
+      case "withdrawalRequest":
+        this.applyWithdrawalRequest(cmd, seq);
+        break;
+      case "halt":
+        this.engine.halt(this.product(cmd.product)!.index);
+        break;
+      case "resume":
+        this.engine.resume(this.product(cmd.product)!.index);
+        break;
+      case "closeDay":
+        for (const [product, bar] of this.engine.closeDay()) this.bars.push({ day: cmd.at, product, bar });
+        break;
+      case "expire":
+        this.engine.expire(cmd.at);
+        break;
+    }
+  }
+
+  // ────────────────────────────────────────── orders ──────────────────────────────────────────
+
+  private checkOrder(order: Order, now: number): DomainError | undefined {
+    const product = this.productFor(order.token, order.tokenId, false);
+    if (!product) {
+      return new DomainError("PRODUCT_UNKNOWN", `Nothing of token ${order.token} id ${order.tokenId} is traded here yet (deposit it first).`, "not_found");
+    }
+    if (this.byNonce.has(nonceKey(order.trader, order.nonce))) {
+      return new DomainError("ORDER_NONCE_REUSED", `Nonce ${order.nonce} was already used by an order of ${order.trader}.`, "conflict");
+    }
+    if (order.timeInForce > 2) return reject("ORDER_TIME_IN_FORCE_INVALID", "timeInForce must be 0 (GTC), 1 (IOC) or 2 (FOK).");
+    const rejection = this.engine.check(product.index, this.toEngine(order, 0, product, false), now);
+    if (rejection) return reject(rejection, ENGINE_MESSAGES[rejection] ?? rejection, { band: this.engine.band(product.index) });
+    if (order.isBuy) {
+      const need = this.cashFor(order.price, order.quantity);
+      const available = this.accounts.available(order.trader, this.cash);
+      if (available < need) {
+        return new DomainError("INSUFFICIENT_TRADING_BALANCE", `The order needs ${need} fen (price × quantity + fees) but ${available} are available in the trading account.`, "conflict", { needed: need.toString(), available: available.toString() });
+      }
+    } else {
+      const asset = assetKey(order.token, order.tokenId);
+      const available = this.accounts.available(order.trader, asset);
+      if (available < order.quantity) {
+        return new DomainError("INSUFFICIENT_TRADING_BALANCE", `The order sells ${order.quantity} t but ${available} t are available in the trading account.`, "conflict", { needed: order.quantity.toString(), available: available.toString() });
+      }
+    }
+    return undefined;
+  }
+
+  private applyOrder(cmd: Extract<Command, { type: "order" }>): void {
+    const order = cmd.order;
+    const product = this.productFor(order.token, order.tokenId)!;
+    const id = this.nextOrderId++;
+    const live: LiveOrder = {
+      id,
+      order,
+      signature: cmd.signature,
+      hash: cmd.hash,
+      product,
+      acceptedAt: cmd.at,
+      filled: 0n,
+      status: "open",
+      reserved: order.isBuy ? this.cashFor(order.price, order.quantity) : order.quantity,
+      reservePrice: order.price,
+    };
+    this.orders.set(id, live);
+    this.byNonce.set(nonceKey(order.trader, order.nonce), id);
+    const mine = this.ordersByTrader.get(order.trader.toLowerCase());
+    if (mine) mine.push(id);
+    else this.ordersByTrader.set(order.trader.toLowerCase(), [id]);
+    this.accounts.reserve(order.trader, order.isBuy ? this.cash : assetKey(order.token, order.tokenId), live.reserved);
+    const rejection = this.engine.submit(product.index, this.toEngine(order, id, product, true), cmd.at);
+    if (rejection) {
+      // Only reachable if the state changed between check and apply; undo the reservation.
+      live.status = "rejected";
+      this.releaseRest(live);
+    }
+    this.events.order?.(live);
+  }
+
+  private toEngine(order: Order, id: number, product: ProductInfo, live: boolean): NewOrder {
+    return {
+      id,
+      trader: this.traderNum(order.trader, live),
+      side: order.isBuy ? Side.Buy : Side.Sell,
+      type: OrderType.Limit,
+      tif: order.timeInForce as TimeInForce,
+      price: toSafe(order.price),
+      quantity: toSafe(order.quantity),
+      expiry: toSafe(order.expiry),
+    };
+  }
+
+  private traderNum(trader: string, create: boolean): number {
+    const key = trader.toLowerCase();
+    let n = this.traderNums.get(key);
+    if (n === undefined) {
+      n = this.traderNums.size + 1;
+      if (create) this.traderNums.set(key, n);
+    }
+    return n;
+  }
+
+  private onTrade(productIndex: number, takerId: number, makerId: number, price: number, quantity: number, takerSide: Side): void {
+    const taker = this.orders.get(takerId)!;
+    const maker = this.orders.get(makerId)!;
+    const buyerIsMaker = takerSide === Side.Sell;
+    const buy = buyerIsMaker ? maker : taker;
+    const sell = buyerIsMaker ? taker : maker;
+    const q = BigInt(quantity);
+    const p = BigInt(price);
+    const notional = p * q;
+    const buyerFee = (notional * BigInt(buyerIsMaker ? this.config.makerFeeBps : this.config.takerFeeBps)) / 10_000n;
+    const sellerFee = (notional * BigInt(buyerIsMaker ? this.config.takerFeeBps : this.config.makerFeeBps)) / 10_000n;
+    const product = this.productsByIndex[productIndex]!;
+    const units = assetKey(product.token, product.tokenId);
+
+    // Buyer: release what this fill had reserved, pay price × quantity + fee, receive the units.
+    const buyRelease = this.cashFor(buy.reservePrice, q);
+    this.accounts.release(buy.order.trader, this.cash, buyRelease);
+    buy.reserved -= buyRelease;
+    this.accounts.debit(buy.order.trader, this.cash, notional + buyerFee);
+    this.accounts.credit(buy.order.trader, units, q);
+    // Seller: release and deliver the units, receive the cash less its fee.
+    this.accounts.release(sell.order.trader, units, q);
+    sell.reserved -= q;
+    this.accounts.debit(sell.order.trader, units, q);
+    this.accounts.credit(sell.order.trader, this.cash, notional - sellerFee);
+    if (buyerFee + sellerFee > 0n) this.accounts.credit(this.config.feeRecipient, this.cash, buyerFee + sellerFee);
+    buy.filled += q;
+    sell.filled += q;
+
+    const trade: Trade = {
+      tradeId: BigInt(this.trades.length + 1),
+      product,
+      buyOrder: buy.id,
+      sellOrder: sell.id,
+      price: p,
+      quantity: q,
+      buyerIsMaker,
+      buyerFee,
+      sellerFee,
+      at: this.now,
+      seq: this.seq,
+    };
+    this.trades.push(trade);
+    this.events.trade?.(trade);
+  }
+
+  private onDone(orderId: number, reason: DoneReason): void {
+    const o = this.orders.get(orderId);
+    if (!o) return;
+    o.status = DONE_STATUS[reason];
+    this.releaseRest(o);
+    this.events.order?.(o);
+  }
+
+  private releaseRest(o: LiveOrder): void {
+    if (o.reserved === 0n) return;
+    const asset = o.order.isBuy ? this.cash : assetKey(o.order.token, o.order.tokenId);
+    this.accounts.release(o.order.trader, asset, o.reserved);
+    o.reserved = 0n;
+  }
+
+  private applyWithdrawalRequest(cmd: Extract<Command, { type: "withdrawalRequest" }>, seq: number): void {
+    const asset = this.assetOf(cmd.token, cmd.tokenId);
+    if (!asset) return;
+    // Free the units or cash the trader's open orders hold, newest first, until the request fits.
+    const ids = [...(this.ordersByTrader.get(cmd.trader.toLowerCase()) ?? [])].reverse();
+    for (const id of ids) {
+      if (this.accounts.available(cmd.trader, asset) >= cmd.amount) break;
+      const o = this.orders.get(id)!;
+      const holds = o.order.isBuy ? asset === this.cash : asset === assetKey(o.order.token, o.order.tokenId);
+      if (o.status === "open" && holds) this.engine.cancel(o.product.index, o.id);
+    }
+    if (this.accounts.available(cmd.trader, asset) < cmd.amount) return; // left to the trader's escape hatch
+    this.accounts.debit(cmd.trader, asset, cmd.amount);
+    this.withdrawals.push({ trader: cmd.trader, token: cmd.token, tokenId: cmd.tokenId, amount: cmd.amount, requestId: cmd.requestId, seq });
+  }
+
+  // ────────────────────────────────────────── queries ─────────────────────────────────────────
+
+  order(id: number): LiveOrder | undefined {
+    return this.orders.get(id);
+  }
+
+  ordersOf(trader: string): LiveOrder[] {
+    return (this.ordersByTrader.get(trader.toLowerCase()) ?? []).map((id) => this.orders.get(id)!);
+  }
+
+  orderByNonce(trader: string, nonce: bigint): LiveOrder | undefined {
+    const id = this.byNonce.get(nonceKey(trader, nonce));
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  /** Cash a buy of `quantity` at `price` reserves: notional plus the larger fee. */
+  cashFor(price: bigint, quantity: bigint): bigint {
+    const notional = price * quantity;
+    return notional + (notional * this.maxFeeBps) / 10_000n;
+  }
+
+  private assetOf(token: string, tokenId: bigint): AssetKey | undefined {
+    const t = token.toLowerCase();
+    if (t === this.config.cashToken.toLowerCase()) return tokenId === 0n ? this.cash : undefined;
+    if (t === this.config.allowanceToken.toLowerCase() || t === this.config.offsetToken.toLowerCase()) return assetKey(token, tokenId);
+    return undefined;
+  }
+}
+
+function nonceKey(trader: string, nonce: bigint): string {
+  return `${trader.toLowerCase()}:${nonce}`;
+}
+
+/** A bigint that the engine can hold; larger values become an invalid marker the engine rejects. */
+function toSafe(v: bigint): number {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= 0n ? Number(v) : -1;
+}
+
+const ENGINE_MESSAGES: Record<string, string> = {
+  ORDER_PRICE_INVALID: "The price must be a whole number of fen greater than zero.",
+  ORDER_PRICE_OFF_TICK: "The price is not on the product's tick.",
+  ORDER_PRICE_OUTSIDE_BAND: "The price is outside today's price band around the previous close.",
+  ORDER_QUANTITY_INVALID: "The quantity must be a whole number of tonnes greater than zero.",
+  ORDER_QUANTITY_OFF_LOT: "The quantity is not a multiple of the lot.",
+  ORDER_QUANTITY_TOO_LARGE: "The quantity is larger than one order may be.",
+  ORDER_EXPIRED: "The order has expired.",
+  ORDER_TIME_IN_FORCE_INVALID: "timeInForce must be 0 (GTC), 1 (IOC) or 2 (FOK).",
+  PRODUCT_HALTED: "Trading in this product is halted.",
+  PRODUCT_UNKNOWN: "There is no such product.",
+};
