@@ -10,14 +10,17 @@ export const manifestSchema = z.object({
   /** Block of the first deployment transaction: indexers and auditors start here. */
   deploymentBlock: z.number().int().nonnegative(),
   deployedAt: z.string(),
-  contracts: z.object({
-    Authority: address,
-    ParticipantRegistry: address,
-    TransferRules: address,
-    AllowanceToken: address,
-    OffsetToken: address,
-    CashToken: address,
-  } satisfies Record<ContractName, z.ZodTypeAny>),
+  contracts: z
+    .object({
+      Authority: address,
+      ParticipantRegistry: address,
+      TransferRules: address,
+      AllowanceToken: address,
+      OffsetToken: address,
+      CashToken: address,
+    } satisfies Record<ContractName, z.ZodTypeAny>)
+    /** The exchange's clearing contract, once deployed. */
+    .extend({ Clearing: address.optional() }),
   /** Well-known accounts of the deployment (regulator, registry operator, clearing bank, …). */
   accounts: z.record(z.string(), address),
 });

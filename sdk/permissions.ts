@@ -52,5 +52,12 @@ export const PERMISSIONS = {
   },
 } as const satisfies Partial<Record<ContractName, Record<string, RoleName>>>;
 
+/** Which role may call each restricted function of the Clearing contract (deployed beside the registry). */
+export const CLEARING_PERMISSIONS = {
+  "settle((((address,address,uint256,bool,uint256,uint256,uint8,uint256,uint64),bytes)[],(uint64,uint32,uint32,uint128,uint128,bool)[],((address,address,uint256,uint256,uint256,uint64),bytes)[],uint256[]))": "EXCHANGE",
+  "setFees(uint16,uint16,address)": "REGULATOR",
+  "setWithdrawalDelay(uint64)": "REGULATOR",
+} as const satisfies Record<string, RoleName>;
+
 /** Roles whose use is scheduled through the AccessManager's execution delay. */
 export const DELAYED_ROLES = ["ENFORCEMENT", "RECOVERY"] as const satisfies readonly RoleName[];

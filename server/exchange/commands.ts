@@ -8,9 +8,9 @@ import type { Order } from "../../sdk/orders";
 export type Command =
   | { type: "order"; at: number; order: Order; signature: string; hash: string }
   | { type: "cancel"; at: number; trader: string; nonce: bigint }
-  | { type: "deposit"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; ref: string }
+  | { type: "deposit"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; ref: string; block: number }
   | { type: "withdraw"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; nonce: bigint; expiry: bigint; signature: string }
-  | { type: "withdrawalRequest"; at: number; requestId: bigint; trader: string; token: string; tokenId: bigint; amount: bigint }
+  | { type: "withdrawalRequest"; at: number; requestId: bigint; trader: string; token: string; tokenId: bigint; amount: bigint; block: number }
   | { type: "halt"; at: number; product: string }
   | { type: "resume"; at: number; product: string }
   | { type: "closeDay"; at: number }

@@ -74,6 +74,11 @@ export class Journal {
     }
   }
 
+  /** Sequence number of the last record known durable (this process's numbering). */
+  get durableSeq(): number {
+    return this.durable;
+  }
+
   /** Copies a record into the current group; returns its sequence number (1-based, this process). */
   append(payload: Uint8Array): number {
     if (payload.length > MAX_RECORD) throw new RangeError(`journal record of ${payload.length} bytes is too large`);

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const envSchema = z.object({
+  /** Address the exchange API listens on. Default `127.0.0.1`. */
+  ETS_EXCHANGE_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** Its port. Default `8600`; `0` picks a free port (tests). */
+  ETS_EXCHANGE_PORT: integer(0, 65535).default("8600"),
+  /** The order journal. Default `<data dir>/exchange/journal.log`. */
+  ETS_EXCHANGE_JOURNAL: z.string().trim().min(1).optional(),
+  /** Most trades in one settlement batch. Default `500`. */
+  ETS_SETTLEMENT_BATCH_SIZE: integer(1, 2000).default("500"),
+  /** Longest a trade waits for a fuller batch, in ms. Default `200`. */
+  ETS_SETTLEMENT_LATENCY_MS: integer(0, 60_000).default("200"),
+  /** Settlement batches in flight at once. Default `2`. */
+  ETS_SETTLEMENT_IN_FLIGHT: integer(1, 16).default("2"),
+  /** Reference price (fen per tonne) of a product before its first close. Default `3000` (¥30.00). */
+  ETS_REFERENCE_PRICE: integer(1, 2_000_000_000).default("3000"),
+  /** Continuous-trading price band around the reference, basis points. Default `1000` (±10 %). */
+  ETS_PRICE_BAND_BPS: integer(0, 10_000).default("1000"),
+  /** Self-trade prevention: `none`, `cancel-taker` or `cancel-maker`. Default `cancel-taker`. */
+  ETS_SELF_TRADE_PREVENTION: z.enum(["none", "cancel-taker", "cancel-maker"]).default("cancel-taker"),
+  /** Requests per second one trader may send. Default `200`. */
+  ETS_RATE_LIMIT_PER_SECOND: integer(1, 100_000).default("200"),
+});
+
+export type ExchangeEnv = z.infer<typeof envSchema>;
+
+/** Reads the exchange's configuration from the environment; a bad value names its variable. */
+export function readExchangeEnv(env: NodeJS.ProcessEnv = process.env): ExchangeEnv {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid exchange configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,152 @@
+import type { TypedDataDomain } from "ethers";
+import type { Logger } from "pino";
+import type { Clearing, ParticipantRegistry } from "../../typechain-types";
+import { DomainError } from "../../sdk/errors";
+import { hashOrder, recoverCancelSigner, recoverOrderSigner, type Cancel, type SignedOrder, type Withdrawal } from "../../sdk/orders";
+import { verifyTypedData } from "ethers";
+import { WITHDRAWAL_TYPES } from "../../sdk/orders";
+import { ChainWatcher } from "../chain/watcher";
+import { Journal } from "../journal/journal";
+import { SettlementPipeline, type PipelineEvents, type PipelineOptions } from "../settlement/pipeline";
+import { decodeCommand, encodeCommand, type Command } from "./commands";
+import { ExchangeCore, type CoreConfig, type CoreEvents, type LiveOrder, type Trade } from "./core";
+
+export interface ExchangeDeps {
+  core: CoreConfig;
+  pipeline: PipelineOptions;
+  journalFile: string;
+  clearing: Clearing;
+  registry: ParticipantRegistry;
+  domain: TypedDataDomain;
+  /** First block to look for deposits in (the Clearing contract's deployment). */
+  fromBlock: number;
+  log: Logger;
+  /** Unix seconds. */
+  clock: () => number;
+  events?: CoreEvents & PipelineEvents;
+  /** How long a registry status check is trusted, in ms. */
+  statusTtlMs?: number;
+  watcherPollMs?: number;
+}
+
+/**
+ * The exchange as a service: the deterministic core behind a journal (every accepted command is
+ * durable before it is acknowledged), the settlement pipeline, and the chain watcher. `open`
+ * replays the journal, so a restart after a crash finds every acknowledged order and trade.
+ */
+export class Exchange {
+  readonly core: ExchangeCore;
+  readonly pipeline: SettlementPipeline;
+  readonly watcher: ChainWatcher;
+  private readonly journal: Journal;
+  private readonly replayed: number;
+  private readonly statusCache = new Map<string, { active: boolean; until: number }>();
+
+  private constructor(private readonly deps: ExchangeDeps) {
+    this.core = new ExchangeCore(deps.core, deps.events);
+    this.journal = Journal.open(deps.journalFile);
+    this.replayed = this.journal.recovered;
+    this.watcher = new ChainWatcher(deps.clearing, deps.fromBlock, (cmd) => this.submitObserved(cmd), deps.log.child({ component: "watcher" }), deps.watcherPollMs);
+    let seq = 0;
+    for (const record of Journal.read(deps.journalFile)) {
+      const cmd = decodeCommand(record);
+      this.core.apply(cmd, ++seq);
+      if (cmd.type === "deposit") this.watcher.remember(cmd.ref, cmd.block);
+      if (cmd.type === "withdrawalRequest") this.watcher.remember(`request:${cmd.requestId}`, cmd.block);
+    }
+    this.pipeline = new SettlementPipeline(this.core, deps.clearing, () => this.replayed + this.journal.durableSeq, deps.pipeline, deps.log.child({ component: "settlement" }), deps.events);
+    deps.log.info({ replayed: this.replayed, trades: this.core.trades.length }, "exchange state rebuilt from the journal");
+  }
+
+  static async open(deps: ExchangeDeps): Promise<Exchange> {
+    const ex = new Exchange(deps);
+    await ex.watcher.poll();
+    await ex.pipeline.start();
+    ex.watcher.start();
+    return ex;
+  }
+
+  async close(): Promise<void> {
+    this.watcher.stop();
+    await this.pipeline.stop();
+    await this.journal.close();
+  }
+
+  /** Commands in the journal (replayed and new). */
+  get journalLength(): number {
+    return this.replayed + this.journal.durableSeq;
+  }
+
+  // ───────────────────────────────────────── commands ─────────────────────────────────────────
+
+  async submitOrder(signed: SignedOrder): Promise<{ order: LiveOrder; trades: Trade[] }> {
+    const { order, signature } = signed;
+    if (recoverOrderSigner(this.deps.domain, order, signature).toLowerCase() !== order.trader.toLowerCase()) {
+      throw new DomainError("ORDER_SIGNATURE_INVALID", `The order is not signed by its trader ${order.trader}.`, "unauthorised");
+    }
+    await this.requireActive(order.trader);
+    const cmd: Command = { type: "order", at: this.deps.clock(), order, signature, hash: hashOrder(this.deps.domain, order) };
+    const before = this.core.trades.length;
+    await this.run(cmd);
+    return { order: this.core.orderByNonce(order.trader, order.nonce)!, trades: this.core.trades.slice(before) };
+  }
+
+  async cancel(cancel: Cancel, signature: string): Promise<LiveOrder> {
+    if (recoverCancelSigner(this.deps.domain, cancel, signature).toLowerCase() !== cancel.trader.toLowerCase()) {
+      throw new DomainError("CANCEL_SIGNATURE_INVALID", `The cancellation is not signed by ${cancel.trader}.`, "unauthorised");
+    }
+    const at = this.deps.clock();
+    if (cancel.expiry !== 0n && cancel.expiry <= BigInt(at)) throw new DomainError("CANCEL_EXPIRED", "The cancellation has expired.", "validation");
+    await this.run({ type: "cancel", at, trader: cancel.trader, nonce: cancel.nonce });
+    return this.core.orderByNonce(cancel.trader, cancel.nonce)!;
+  }
+
+  async withdraw(w: Withdrawal, signature: string): Promise<void> {
+    let signer: string;
+    try {
+      signer = verifyTypedData(this.deps.domain, WITHDRAWAL_TYPES, w, signature);
+    } catch {
+      throw new DomainError("WITHDRAWAL_SIGNATURE_INVALID", "The withdrawal signature is malformed.", "validation");
+    }
+    if (signer.toLowerCase() !== w.trader.toLowerCase()) {
+      throw new DomainError("WITHDRAWAL_SIGNATURE_INVALID", `The withdrawal is not signed by ${w.trader}.`, "unauthorised");
+    }
+    await this.requireActive(w.trader);
+    if (await this.deps.clearing.withdrawalNonceUsed(w.trader, w.nonce)) {
+      throw new DomainError("WITHDRAWAL_NONCE_REUSED", `Withdrawal nonce ${w.nonce} was used before.`, "conflict");
+    }
+    await this.run({ type: "withdraw", at: this.deps.clock(), ...w, signature });
+  }
+
+  /** Operator commands: halt and resume a product, close the trading day. */
+  async operate(cmd: Extract<Command, { type: "halt" | "resume" | "closeDay" | "expire" }>): Promise<void> {
+    await this.run(cmd);
+  }
+
+  /** Checks, journals and applies one command; resolves once it is durable. */
+  private async run(cmd: Command): Promise<void> {
+    const err = this.core.check(cmd);
+    if (err) throw err;
+    const seq = this.replayed + this.journal.append(encodeCommand(cmd));
+    this.core.apply(cmd, seq);
+    await this.journal.commit();
+  }
+
+  private async submitObserved(cmd: Command): Promise<void> {
+    await this.run(cmd);
+  }
+
+  private async requireActive(trader: string): Promise<void> {
+    const key = trader.toLowerCase();
+    const now = Date.now();
+    let hit = this.statusCache.get(key);
+    if (!hit || hit.until < now) {
+      const active = await this.deps.registry.isActive(trader);
+      hit = { active, until: now + (this.deps.statusTtlMs ?? 1_000) };
+      this.statusCache.set(key, hit);
+    }
+    if (!hit.active) {
+      throw new DomainError("TRADER_NOT_ACTIVE", `${trader} has no active registry account (unregistered, frozen or closed).`, "unauthorised");
+    }
+  }
+}
