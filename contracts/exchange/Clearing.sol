@@ -7,6 +7,7 @@ import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Re
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IClearing} from "../interfaces/IClearing.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
@@ -22,12 +23,10 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         keccak256(
             "Withdrawal(address trader,address token,uint256 tokenId,uint256 amount,uint256 nonce,uint64 expiry)"
         );
-    /// @dev Fills are kept as 32-bit lanes, eight nonces to a storage word, so that a trader's
-    /// consecutive orders share words (most fills then update a word that is already non-zero).
-    uint256 private constant LANE_BITS = 32;
-    uint256 private constant LANE_MASK = type(uint32).max;
-    /// @dev A lane with this value is cancelled; order quantities must stay below it.
-    uint256 private constant CANCELLED = type(uint32).max;
+    uint256 private constant PARTIAL = 1;
+    uint256 private constant FINISHED = 2;
+    /// @dev Largest order quantity: a partial fill count must fit its 32-bit lane.
+    uint256 private constant MAX_ORDER_QUANTITY = type(uint32).max;
     uint16 private constant MAX_FEE_BPS = 100;
     uint64 private constant MAX_DELAY = 30 days;
 
@@ -39,7 +38,14 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     address private immutable _cash;
 
     mapping(address trader => mapping(address token => mapping(uint256 id => uint256))) private _balances;
-    mapping(address trader => mapping(uint256 word => uint256 lanes)) private _fills;
+    /// @dev Two bits per (trader, nonce): 0 = never filled, PARTIAL = filled in part (the count is
+    /// in `_partial`), FINISHED = filled completely or cancelled. A trader's consecutive nonces
+    /// share a word, so most fills touch a slot that exists already, and a fresh order needs no
+    /// look-up of a partial count.
+    mapping(address trader => mapping(uint256 word => uint256 bits)) private _orderBits;
+    /// @dev Units filled of orders filled in part: 32-bit lanes, eight consecutive nonces to a word
+    /// (so a partial fill usually updates a slot that exists already). Read only in state PARTIAL.
+    mapping(address trader => mapping(uint256 word => uint256 lanes)) private _partialLanes;
     mapping(address trader => uint256) private _minNonce;
     mapping(address trader => mapping(uint256 nonce => bool)) private _withdrawalNonceUsed;
     mapping(uint256 requestId => WithdrawalRequest) private _requests;
@@ -173,9 +179,7 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     /// @inheritdoc IClearing
     function cancelOrder(Order calldata order) external {
         if (order.trader != msg.sender) revert ClearingNotOrderOwner(order.trader, msg.sender);
-        (uint256 word, uint256 shift) = _lane(order.nonce);
-        uint256 lanes = _fills[msg.sender][word];
-        _fills[msg.sender][word] = (lanes & ~(LANE_MASK << shift)) | (CANCELLED << shift);
+        _finish(msg.sender, order.nonce);
         emit OrderCancelled(msg.sender, order.nonce, _hashOrder(order));
     }
 
@@ -217,9 +221,9 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     }
 
     /// @inheritdoc IClearing
-    function filledOf(address trader, uint256 nonce) external view returns (uint256) {
-        (uint256 word, uint256 shift) = _lane(nonce);
-        return (_fills[trader][word] >> shift) & LANE_MASK;
+    function orderState(address trader, uint256 nonce) external view returns (uint256 filled, bool finished) {
+        uint256 state = _orderState(trader, nonce);
+        return (state == PARTIAL ? _partialFilled(trader, nonce) : 0, state == FINISHED || nonce < _minNonce[trader]);
     }
 
     /// @inheritdoc IClearing
@@ -259,11 +263,11 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     // ──────────────────────────────────────── internal ────────────────────────────────────────
 
-    /// @dev One side of a fill: its trader and where its fill count lives.
+    /// @dev One side of a fill: its trader, nonce, signed quantity and what was filled before.
     struct Leg {
         address trader;
-        uint256 word;
-        uint256 shift;
+        uint256 nonce;
+        uint256 quantity;
         uint256 filled;
     }
 
@@ -291,16 +295,15 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         if (reason != RejectReason.None) return reason;
         (s, reason) = _leg(sell, f.quantity);
         if (reason != RejectReason.None) return reason;
-        if (!_registry.isActive(b.trader) || !_registry.isActive(s.trader)) return RejectReason.AccountNotActive;
         return _move(f, buy.token, buy.tokenId, b, s, checks[f.buy].hash, checks[f.sell].hash);
     }
 
     function _leg(Order calldata o, uint256 quantity) private view returns (Leg memory leg, RejectReason reason) {
-        (uint256 word, uint256 shift) = _lane(o.nonce);
-        uint256 filled = (_fills[o.trader][word] >> shift) & LANE_MASK;
-        leg = Leg({trader: o.trader, word: word, shift: shift, filled: filled});
-        if (filled == CANCELLED) reason = RejectReason.Cancelled;
-        else if (o.quantity >= CANCELLED || filled + quantity > o.quantity) reason = RejectReason.Overfilled;
+        uint256 state = _orderState(o.trader, o.nonce);
+        leg = Leg({trader: o.trader, nonce: o.nonce, quantity: o.quantity, filled: 0});
+        if (state == FINISHED) return (leg, RejectReason.Cancelled);
+        if (state == PARTIAL) leg.filled = _partialFilled(o.trader, o.nonce);
+        if (o.quantity > MAX_ORDER_QUANTITY || leg.filled + quantity > o.quantity) reason = RejectReason.Overfilled;
     }
 
     function _move(
@@ -320,9 +323,8 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         uint256 sellerUnits = _balances[s.trader][token][tokenId];
         if (sellerUnits < f.quantity) return RejectReason.InsufficientUnits;
 
-        // Re-read the lanes: buyer and seller may be one trader sharing a word.
-        _fills[b.trader][b.word] = _setLane(_fills[b.trader][b.word], b.shift, b.filled + f.quantity);
-        _fills[s.trader][s.word] = _setLane(_fills[s.trader][s.word], s.shift, s.filled + f.quantity);
+        _recordFill(b, f.quantity);
+        _recordFill(s, f.quantity);
         // Cannot underflow: both balances were checked above.
         unchecked {
             _balances[b.trader][_cash][0] = buyerCash - (notional + buyerFee);
@@ -371,11 +373,18 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
             c.hash = _hashOrder(so.order);
             if (so.order.expiry != 0 && so.order.expiry < block.timestamp) c.reason = RejectReason.Expired;
             else if (so.order.nonce < _minNonce[so.order.trader]) c.reason = RejectReason.Cancelled;
-            else if (!SignatureChecker.isValidSignatureNow(so.order.trader, c.hash, so.signature)) {
+            else if (!_validSignature(so.order.trader, c.hash, so.signature)) {
                 c.reason = RejectReason.BadSignature;
-            }
+            } else if (!_registry.isActive(so.order.trader)) c.reason = RejectReason.AccountNotActive;
         }
         return c.reason;
+    }
+
+    /// @dev An EOA signature first (no code look-up for the common case), then ERC-1271.
+    function _validSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return signer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature);
     }
 
     function _executeSigned(SignedWithdrawal calldata sw) private {
@@ -386,7 +395,7 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         if (
             _withdrawalNonceUsed[w.trader][w.nonce] ||
             (w.expiry != 0 && w.expiry < block.timestamp) ||
-            !SignatureChecker.isValidSignatureNow(w.trader, digest, sw.signature)
+            !_validSignature(w.trader, digest, sw.signature)
         ) revert ClearingInvalidWithdrawal(w.trader, w.nonce);
         _withdrawalNonceUsed[w.trader][w.nonce] = true;
         _payOut(w.trader, w.token, w.tokenId, w.amount, 0, w.nonce);
@@ -452,11 +461,35 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
             );
     }
 
-    function _lane(uint256 nonce) private pure returns (uint256 word, uint256 shift) {
-        return (nonce >> 3, (nonce & 7) * LANE_BITS);
+    /// @dev Books a fill: an order that is now complete gets its finished bit (and its partial
+    /// count is cleared); one still open keeps its count.
+    function _recordFill(Leg memory leg, uint256 quantity) private {
+        uint256 filled = leg.filled + quantity;
+        if (filled == leg.quantity) {
+            _setOrderState(leg.trader, leg.nonce, FINISHED);
+        } else {
+            if (leg.filled == 0) _setOrderState(leg.trader, leg.nonce, PARTIAL);
+            uint256 shift = (leg.nonce & 7) * 32;
+            uint256 lanes = _partialLanes[leg.trader][leg.nonce >> 3];
+            _partialLanes[leg.trader][leg.nonce >> 3] = (lanes & ~(uint256(type(uint32).max) << shift)) | (filled << shift);
+        }
     }
 
-    function _setLane(uint256 lanes, uint256 shift, uint256 value) private pure returns (uint256) {
-        return (lanes & ~(LANE_MASK << shift)) | (value << shift);
+    function _finish(address trader, uint256 nonce) private {
+        _setOrderState(trader, nonce, FINISHED);
+    }
+
+    function _partialFilled(address trader, uint256 nonce) private view returns (uint256) {
+        return (_partialLanes[trader][nonce >> 3] >> ((nonce & 7) * 32)) & type(uint32).max;
+    }
+
+    function _orderState(address trader, uint256 nonce) private view returns (uint256) {
+        return (_orderBits[trader][nonce >> 7] >> ((nonce & 0x7f) * 2)) & 3;
+    }
+
+    function _setOrderState(address trader, uint256 nonce, uint256 state) private {
+        uint256 shift = (nonce & 0x7f) * 2;
+        uint256 word = _orderBits[trader][nonce >> 7];
+        _orderBits[trader][nonce >> 7] = (word & ~(uint256(3) << shift)) | (state << shift);
     }
 }

@@ -9,9 +9,11 @@ pragma solidity ^0.8.28;
 /// never fill an order beyond its signed quantity or outside its limit price, and never settle the
 /// same trade twice (trade ids are consecutive and each is processed once).
 ///
-/// Orders are identified on chain by (trader, nonce): a trader signs each order with a fresh nonce;
-/// the fills of an order are kept per nonce, so no order with that nonce can ever fill beyond its
-/// own signed quantity. Cancelling an order cancels its nonce.
+/// Orders are identified on chain by (trader, nonce): a trader signs each order with a fresh nonce.
+/// An order filled completely is marked finished (one bit per nonce), one filled in part keeps its
+/// filled count, so no order with that nonce can ever fill beyond its own signed quantity or fill
+/// again once finished. Cancelling an order finishes its nonce. An order may be for at most
+/// 2^32 − 1 tonnes.
 interface IClearing {
     /// @notice The EIP-712 order (domain {name: "ETS Clearing", version: "1", chainId, this}).
     /// @dev `timeInForce`: 0 = GTC, 1 = IOC, 2 = FOK (the exchange enforces it; on chain every fill
@@ -251,8 +253,9 @@ interface IClearing {
     /// @notice A trading-account balance.
     function balanceOf(address trader, address token, uint256 tokenId) external view returns (uint256);
 
-    /// @notice Units filled of the order with this nonce (type(uint32).max once cancelled).
-    function filledOf(address trader, uint256 nonce) external view returns (uint256);
+    /// @notice The state of the order with this nonce: units filled while it is filled in part, and
+    /// whether it is finished (filled completely, cancelled, or below the trader's minimum nonce).
+    function orderState(address trader, uint256 nonce) external view returns (uint256 filled, bool finished);
 
     /// @notice The trader's minimum valid nonce.
     function minNonceOf(address trader) external view returns (uint256);

@@ -56,7 +56,7 @@ describe("exchange end to end (real Anvil node)", function () {
     expect(await m.clearing.balanceOf(b!.address, cashToken(), 0n)).to.equal(10_000_000n - notional - buyerFee);
     expect(await m.clearing.balanceOf(a!.address, cashToken(), 0n)).to.equal(10_000_000n + notional - sellerFee);
     expect(await m.clearing.balanceOf(m.operator.address, cashToken(), 0n)).to.equal(buyerFee + sellerFee);
-    expect(await m.clearing.filledOf(a!.address, 1n)).to.equal(60n);
+    expect(await m.clearing.orderState(a!.address, 1n)).to.deep.equal([60n, false]);
     const trades = await (await fetch(`${ex.url}/v1/trades?product=TJEA14`)).json();
     expect(trades.trades[0]).to.include({ tradeId: "1", settlement: "settled" });
   });
