@@ -57,7 +57,7 @@ describe("exchange end to end (real Anvil node)", function () {
     expect(await m.clearing.balanceOf(a!.address, cashToken(), 0n)).to.equal(10_000_000n + notional - sellerFee);
     expect(await m.clearing.balanceOf(m.operator.address, cashToken(), 0n)).to.equal(buyerFee + sellerFee);
     expect(await m.clearing.orderState(a!.address, 1n)).to.deep.equal([60n, false]);
-    const trades = await (await fetch(`${ex.url}/v1/trades?product=TJEA14`)).json();
+    const trades = (await (await fetch(`${ex.url}/v1/trades?product=TJEA14`)).json()) as any;
     expect(trades.trades[0]).to.include({ tradeId: "1", settlement: "settled" });
   });
 
@@ -122,10 +122,10 @@ describe("exchange end to end (real Anvil node)", function () {
   });
 
   it("serves the order book, the OpenAPI document, health and metrics", async function () {
-    const book = await (await fetch(`${ex.url}/v1/books/TJEA14`)).json();
+    const book = (await (await fetch(`${ex.url}/v1/books/TJEA14`)).json()) as any;
     expect(book.asks[0]).to.deep.equal({ price: "3000", quantity: "40", orders: 1 });
     expect(book.band).to.deep.equal({ low: 2700, high: 3300 });
-    const doc = await (await fetch(`${ex.url}/v1/openapi.json`)).json();
+    const doc = (await (await fetch(`${ex.url}/v1/openapi.json`)).json()) as any;
     expect(doc.paths).to.have.property("/v1/orders");
     expect((await fetch(`${ex.url}/healthz`)).status).to.equal(200);
     expect(await (await fetch(`${ex.url}/metrics`)).text()).to.match(/ets_trades_total 1/);

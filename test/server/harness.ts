@@ -31,7 +31,12 @@ export interface Market {
  * A real Anvil node with the registry and the Clearing contract, `n` registered traders (institutions)
  * each with `units` allowances of 2014 and `cash` fen deposited in their trading accounts.
  */
-export async function startMarket(n: number, units: bigint, cash: bigint, opts: { blockTime?: number; fees?: [number, number] } = {}): Promise<Market> {
+export async function startMarket(
+  n: number,
+  units: bigint,
+  cash: bigint,
+  opts: { blockTime?: number; fees?: [number, number]; seed?: string } = {},
+): Promise<Market> {
   const node = await startAnvil({ blockTime: opts.blockTime });
   const provider = connectRpc(node.url);
   const regulator = Wallet.createRandom(provider);
@@ -52,7 +57,8 @@ export async function startMarket(n: number, units: bigint, cash: bigint, opts: 
     makerFeeBps: opts.fees?.[0] ?? 0,
     takerFeeBps: opts.fees?.[1] ?? 0,
   });
-  const traders = Array.from({ length: n }, () => Wallet.createRandom(provider));
+  // With a seed the traders' keys are the same in every run (to compare two runs account by account).
+  const traders = Array.from({ length: n }, (_, i) => (opts.seed ? (new Wallet(id(`${opts.seed}:${i}`), provider) as unknown as HDNodeWallet) : Wallet.createRandom(provider)));
   const contracts = connectContracts(manifest, regulator);
   const bankContracts = connectContracts(manifest, bank);
   let nonce = await provider.getTransactionCount(regulator.address, "pending");
