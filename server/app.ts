@@ -139,7 +139,12 @@ export function createApp(deps: AppDeps) {
   app.get("/v1/accounts/:address", (req, res) => {
     const trader = addressParam.parse(req.params.address);
     const positions = [...exchange.core.accounts.of(trader)].map(([asset, p]) => presentPosition(asset, p));
-    res.json({ trader, positions, openOrders: exchange.core.ordersOf(trader).filter((o) => o.status === "open").length });
+    res.json({
+      trader,
+      positions,
+      openOrders: exchange.core.ordersOf(trader).filter((o) => o.status === "open").length,
+      nextNonce: exchange.core.nextNonce(trader).toString(),
+    });
   });
 
   app.post("/v1/withdrawals", perTrader, async (req, res) => {

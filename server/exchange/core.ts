@@ -111,6 +111,7 @@ export class ExchangeCore {
   readonly withdrawals: PendingWithdrawal[] = [];
   readonly bars: { day: number; product: string; bar: DailyBar }[] = [];
   private readonly usedWithdrawalNonces = new Set<string>();
+  private readonly maxNonce = new Map<string, bigint>();
   private nextOrderId = 1;
   private seq = 0;
   private now = 0;
@@ -306,6 +307,8 @@ export class ExchangeCore {
     };
     this.orders.set(id, live);
     this.byNonce.set(nonceKey(order.trader, order.nonce), id);
+    const t = order.trader.toLowerCase();
+    if ((this.maxNonce.get(t) ?? 0n) < order.nonce) this.maxNonce.set(t, order.nonce);
     const mine = this.ordersByTrader.get(order.trader.toLowerCase());
     if (mine) mine.push(id);
     else this.ordersByTrader.set(order.trader.toLowerCase(), [id]);
@@ -432,6 +435,11 @@ export class ExchangeCore {
   orderByNonce(trader: string, nonce: bigint): LiveOrder | undefined {
     const id = this.byNonce.get(nonceKey(trader, nonce));
     return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  /** The nonce a trader's next order should use: one more than the largest used (consecutive nonces are cheapest to settle). */
+  nextNonce(trader: string): bigint {
+    return (this.maxNonce.get(trader.toLowerCase()) ?? 0n) + 1n;
   }
 
   /** Cash a buy of `quantity` at `price` reserves: notional plus the larger fee. */
