@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps) {
       status: w.reachable ? "ok" : "chain unreachable",
       chainBlock: w.block,
       journal: exchange.journalLength,
-      trades: exchange.core.trades.length,
+      trades: exchange.core.trades.lastId.toString(),
       lastSettledTradeId: exchange.pipeline.lastConfirmedTradeId.toString(),
       settlementBacklog: exchange.pipeline.backlog(),
     });
@@ -128,12 +128,7 @@ export function createApp(deps: AppDeps) {
     const product = req.query.product === undefined ? undefined : exchange.core.product(String(req.query.product));
     if (req.query.product !== undefined && !product) throw new DomainError("PRODUCT_UNKNOWN", `There is no product ${String(req.query.product)}.`, "not_found");
     const limit = limitQuery.parse(req.query.limit);
-    const out: ReturnType<typeof tradeView>[] = [];
-    const all = exchange.core.trades;
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      if (!product || all[i]!.product === product) out.push(tradeView(all[i]!));
-    }
-    res.json({ trades: out });
+    res.json({ trades: exchange.core.trades.recent(limit, (t) => !product || t.product === product).map(tradeView) });
   });
 
   app.get("/v1/accounts/:address", (req, res) => {

@@ -27,6 +27,8 @@ const envSchema = z.object({
   ETS_PRICE_BAND_BPS: integer(0, 10_000).default("1000"),
   /** Self-trade prevention: `none`, `cancel-taker` or `cancel-maker`. Default `cancel-taker`. */
   ETS_SELF_TRADE_PREVENTION: z.enum(["none", "cancel-taker", "cancel-maker"]).default("cancel-taker"),
+  /** Write a snapshot of the exchange's state after this many journal records (and at shutdown). Default `50000`. */
+  ETS_SNAPSHOT_EVERY: integer(1, 100_000_000).default("50000"),
   /** Requests per second one trader may send. Default `200`. */
   ETS_RATE_LIMIT_PER_SECOND: integer(1, 100_000).default("200"),
 });

@@ -81,6 +81,7 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
     log: log.child({ component: "exchange" }),
     clock: opts.clock ?? (() => Math.floor(Date.now() / 1000)),
     events,
+    snapshotEvery: env.ETS_SNAPSHOT_EVERY,
   });
   const { app, attachStream } = createApp({ exchange, log, metrics, rateLimitPerSecond: env.ETS_RATE_LIMIT_PER_SECOND });
   const server = http.createServer(app);

@@ -49,14 +49,14 @@ export class MatchingEngine {
 
   constructor(private readonly listener: EngineListener) {}
 
-  addProduct(config: ProductConfig): number {
+  addProduct(config: ProductConfig, restore?: ProductSnapshot): number {
     if (this.index.has(config.name)) throw new Error(`product ${config.name} exists`);
     if (!Number.isSafeInteger(config.referencePrice) || config.referencePrice < 0 || config.referencePrice > MAX_PRICE) {
       throw new Error(`reference price of ${config.name} must be a whole number of fen`);
     }
     const n = this.products.length;
     const rules = { ...DEFAULT_RULES, ...config.rules };
-    const day = new MarketDay(config.referencePrice);
+    const day = restore ? MarketDay.restore(restore.day) : new MarketDay(config.referencePrice);
     const listener = this.listener;
     const bookListener: BookListener = {
       onTrade(takerId, makerId, price, quantity, takerSide) {
@@ -71,7 +71,9 @@ export class MatchingEngine {
       },
     };
     const stp = config.selfTradePrevention ?? SelfTradePrevention.None;
-    this.products.push({ name: config.name, rules, stp, book: new OrderBook(bookListener, stp), day, halted: false });
+    const book = new OrderBook(bookListener, stp);
+    if (restore) book.restore(restore.orders);
+    this.products.push({ name: config.name, rules, stp, book, day, halted: restore?.halted ?? false });
     this.index.set(config.name, n);
     return n;
   }
@@ -179,6 +181,13 @@ export class MatchingEngine {
     const bars = new Map<string, DailyBar>();
     for (const p of this.products) bars.set(p.name, p.day.roll());
     return bars;
+  }
+
+  /** Rebuilds products from a snapshot (into an engine without products). */
+  restore(products: readonly ProductSnapshot[]): void {
+    for (const p of products) {
+      this.addProduct({ name: p.name, rules: p.rules, referencePrice: p.day.previousClose, selfTradePrevention: p.selfTradePrevention }, p);
+    }
   }
 
   snapshot(): ProductSnapshot[] {

@@ -66,6 +66,21 @@ export class MarketDay {
     };
   }
 
+  /** A day in progress, as a snapshot kept it. */
+  static restore(bar: DailyBar): MarketDay {
+    const day = new MarketDay(bar.previousClose);
+    if (bar.trades > 0) {
+      day.open = bar.open;
+      day.high = bar.high;
+      day.low = bar.low;
+    }
+    day.volume = bar.volume;
+    day.turnover = bar.turnover;
+    day.trades = bar.trades;
+    day.blockVolume = bar.blockVolume;
+    return day;
+  }
+
   /** Ends the day: returns its bar and starts the next one from its close. */
   roll(): DailyBar {
     const bar = this.bar();

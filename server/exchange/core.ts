@@ -1,11 +1,12 @@
 import { DomainError } from "../../sdk/errors";
 import type { Order } from "../../sdk/orders";
-import { MatchingEngine, type EngineListener } from "../engine/engine";
+import { MatchingEngine, type EngineListener, type ProductSnapshot } from "../engine/engine";
 import type { DailyBar } from "../engine/market-data";
 import { DoneReason, OrderType, SelfTradePrevention, Side, TimeInForce, type NewOrder } from "../engine/types";
 import type { ProductRules } from "../engine/validation";
 import { Accounts, assetKey, type AssetKey } from "./accounts";
 import type { Command } from "./commands";
+import { TradeLog } from "./trade-log";
 
 export interface CoreConfig {
   allowanceToken: string;
@@ -74,6 +75,26 @@ export interface PendingWithdrawal {
   seq: number;
 }
 
+/** The whole state of the core at one journal position (see `snapshot()` and `ExchangeCore.restore`). */
+export interface CoreSnapshot {
+  version: 1;
+  /** Journal records applied to reach this state. */
+  journalRecords: number;
+  products: { name: string; token: string; tokenId: bigint }[];
+  engine: ProductSnapshot[];
+  orders: (Omit<LiveOrder, "product"> & { product: string })[];
+  usedNonces: string[];
+  traderNums: [string, number][];
+  nextOrderId: number;
+  trades: { base: bigint; trades: (Omit<Trade, "product"> & { product: string })[] };
+  withdrawals: PendingWithdrawal[];
+  usedWithdrawalNonces: string[];
+  maxNonce: [string, bigint][];
+  positions: [string, string, bigint, bigint][];
+  bars: { day: number; product: string; bar: DailyBar }[];
+  chainCursor: { block: number; refs: string[] };
+}
+
 /** What the core tells the outside (WebSocket, metrics) after each command. */
 export interface CoreEvents {
   trade?(t: Trade): void;
@@ -105,13 +126,17 @@ export class ExchangeCore {
   private readonly productsByIndex: ProductInfo[] = [];
   private readonly orders = new Map<number, LiveOrder>();
   private readonly byNonce = new Map<string, number>();
+  /** Nonces of orders no longer kept in memory (dropped by a snapshot): still never reusable. */
+  private readonly retiredNonces = new Set<string>();
   private readonly traderNums = new Map<string, number>();
   private readonly ordersByTrader = new Map<string, number[]>();
-  readonly trades: Trade[] = [];
+  trades = new TradeLog();
   readonly withdrawals: PendingWithdrawal[] = [];
   readonly bars: { day: number; product: string; bar: DailyBar }[] = [];
   private readonly usedWithdrawalNonces = new Set<string>();
   private readonly maxNonce = new Map<string, bigint>();
+  /** The last chain block a deposit or withdrawal request came from, and the events of it seen. */
+  chainCursor: { block: number; refs: string[] } = { block: 0, refs: [] };
   private nextOrderId = 1;
   private seq = 0;
   private now = 0;
@@ -228,6 +253,7 @@ export class ExchangeCore {
         break;
       }
       case "deposit": {
+        this.sawChainEvent(cmd.block, cmd.ref);
         const asset = this.assetOf(cmd.token, cmd.tokenId);
         if (asset) {
           this.productFor(cmd.token, cmd.tokenId);
@@ -243,6 +269,7 @@ export class ExchangeCore {
         break;
       }
       case "withdrawalRequest":
+        this.sawChainEvent(cmd.block, `request:${cmd.requestId}`);
         this.applyWithdrawalRequest(cmd, seq);
         break;
       case "halt":
@@ -260,6 +287,11 @@ export class ExchangeCore {
     }
   }
 
+  private sawChainEvent(block: number, ref: string): void {
+    if (block > this.chainCursor.block) this.chainCursor = { block, refs: [ref] };
+    else if (block === this.chainCursor.block) this.chainCursor.refs.push(ref);
+  }
+
   // ────────────────────────────────────────── orders ──────────────────────────────────────────
 
   private checkOrder(order: Order, now: number): DomainError | undefined {
@@ -267,7 +299,8 @@ export class ExchangeCore {
     if (!product) {
       return new DomainError("PRODUCT_UNKNOWN", `Nothing of token ${order.token} id ${order.tokenId} is traded here yet (deposit it first).`, "not_found");
     }
-    if (this.byNonce.has(nonceKey(order.trader, order.nonce))) {
+    const key = nonceKey(order.trader, order.nonce);
+    if (this.byNonce.has(key) || this.retiredNonces.has(key)) {
       return new DomainError("ORDER_NONCE_REUSED", `Nonce ${order.nonce} was already used by an order of ${order.trader}.`, "conflict");
     }
     if (order.timeInForce > 2) return reject("ORDER_TIME_IN_FORCE_INVALID", "timeInForce must be 0 (GTC), 1 (IOC) or 2 (FOK).");
@@ -375,7 +408,7 @@ export class ExchangeCore {
     sell.filled += q;
 
     const trade: Trade = {
-      tradeId: BigInt(this.trades.length + 1),
+      tradeId: this.trades.nextId,
       product,
       buyOrder: buy.id,
       sellOrder: sell.id,
@@ -420,6 +453,73 @@ export class ExchangeCore {
     if (this.accounts.available(cmd.trader, asset) < cmd.amount) return; // left to the trader's escape hatch
     this.accounts.debit(cmd.trader, asset, cmd.amount);
     this.withdrawals.push({ trader: cmd.trader, token: cmd.token, tokenId: cmd.tokenId, amount: cmd.amount, requestId: cmd.requestId, seq });
+  }
+
+  // ───────────────────────────────────────── snapshots ────────────────────────────────────────
+
+  /**
+   * The state to persist after `journalRecords` records. Keeps every open order, every order behind
+   * a trade not yet settled (`settledTradeId`), the last `recentOrders` orders and the last
+   * `recentTrades` trades; older finished orders leave only their nonce.
+   */
+  snapshot(journalRecords: number, settledTradeId: bigint, recentOrders = 10_000, recentTrades = 10_000): CoreSnapshot {
+    const trades = this.trades.retained(settledTradeId, recentTrades);
+    const needed = new Set<number>();
+    for (const t of trades.trades) {
+      needed.add(t.buyOrder);
+      needed.add(t.sellOrder);
+    }
+    const keep = (o: LiveOrder) => o.status === "open" || needed.has(o.id) || o.id >= this.nextOrderId - recentOrders;
+    const orders = [...this.orders.values()];
+    return {
+      version: 1,
+      journalRecords,
+      products: this.productsByIndex.map((p) => ({ name: p.name, token: p.token, tokenId: p.tokenId })),
+      engine: this.engine.snapshot(),
+      orders: orders.filter(keep).map((o) => ({ ...o, product: o.product.name })),
+      usedNonces: [...this.retiredNonces, ...orders.filter((o) => !keep(o)).map((o) => nonceKey(o.order.trader, o.order.nonce))],
+      traderNums: [...this.traderNums],
+      nextOrderId: this.nextOrderId,
+      trades: { base: trades.base, trades: trades.trades.map((t) => ({ ...t, product: t.product.name })) },
+      withdrawals: this.withdrawals,
+      usedWithdrawalNonces: [...this.usedWithdrawalNonces],
+      maxNonce: [...this.maxNonce],
+      positions: this.accounts.traders().flatMap((t) => [...this.accounts.of(t)].map(([asset, p]) => [t, asset, p.balance, p.reserved] as [string, string, bigint, bigint])),
+      bars: this.bars,
+      chainCursor: this.chainCursor,
+    };
+  }
+
+  /** A core in the state of a snapshot. */
+  static restore(config: CoreConfig, events: CoreEvents, snap: CoreSnapshot): ExchangeCore {
+    if (snap.version !== 1) throw new Error(`unknown snapshot version ${String(snap.version)}`);
+    const core = new ExchangeCore(config, events);
+    core.engine.restore(snap.engine);
+    for (const [index, p] of snap.products.entries()) {
+      const info: ProductInfo = { index, name: p.name, token: p.token, tokenId: p.tokenId };
+      core.products.set(p.name, info);
+      core.productsByIndex[index] = info;
+    }
+    for (const o of snap.orders) {
+      const live: LiveOrder = { ...o, product: core.products.get(o.product)! };
+      core.orders.set(live.id, live);
+      core.byNonce.set(nonceKey(live.order.trader, live.order.nonce), live.id);
+      const t = live.order.trader.toLowerCase();
+      const mine = core.ordersByTrader.get(t);
+      if (mine) mine.push(live.id);
+      else core.ordersByTrader.set(t, [live.id]);
+    }
+    for (const n of snap.usedNonces) core.retiredNonces.add(n);
+    for (const [t, n] of snap.traderNums) core.traderNums.set(t, n);
+    core.nextOrderId = snap.nextOrderId;
+    core.trades = new TradeLog({ base: snap.trades.base, trades: snap.trades.trades.map((t) => ({ ...t, product: core.products.get(t.product)! })) });
+    core.withdrawals.push(...snap.withdrawals);
+    for (const n of snap.usedWithdrawalNonces) core.usedWithdrawalNonces.add(n);
+    for (const [t, n] of snap.maxNonce) core.maxNonce.set(t, n);
+    for (const [t, asset, balance, reserved] of snap.positions) Object.assign(core.accounts.position(t, asset), { balance, reserved });
+    core.bars.push(...snap.bars);
+    core.chainCursor = snap.chainCursor;
+    return core;
   }
 
   // ────────────────────────────────────────── queries ─────────────────────────────────────────

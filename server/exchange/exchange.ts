@@ -9,6 +9,7 @@ import { ChainWatcher } from "../chain/watcher";
 import { Journal } from "../journal/journal";
 import { SettlementPipeline, type PipelineEvents, type PipelineOptions } from "../settlement/pipeline";
 import { decodeCommand, encodeCommand, type Command } from "./commands";
+import { readSnapshot, encodeSnapshot, writeFileDurably } from "./snapshot-file";
 import { ExchangeCore, type CoreConfig, type CoreEvents, type LiveOrder, type Trade } from "./core";
 
 export interface ExchangeDeps {
@@ -27,6 +28,8 @@ export interface ExchangeDeps {
   /** How long a registry status check is trusted, in ms. */
   statusTtlMs?: number;
   watcherPollMs?: number;
+  /** Write a snapshot after this many journal records (and on close). Default 50,000. */
+  snapshotEvery?: number;
 }
 
 /**
@@ -42,20 +45,26 @@ export class Exchange {
   private readonly replayed: number;
   private readonly statusCache = new Map<string, { active: boolean; until: number }>();
 
+  private readonly snapshotFile: string;
+  private lastSnapshot: number;
+
   private constructor(private readonly deps: ExchangeDeps) {
-    this.core = new ExchangeCore(deps.core, deps.events);
+    this.snapshotFile = `${deps.journalFile}.snapshot`;
+    const snap = readSnapshot(this.snapshotFile);
+    this.core = snap ? ExchangeCore.restore(deps.core, deps.events ?? {}, snap) : new ExchangeCore(deps.core, deps.events);
     this.journal = Journal.open(deps.journalFile);
     this.replayed = this.journal.recovered;
-    this.watcher = new ChainWatcher(deps.clearing, deps.fromBlock, (cmd) => this.submitObserved(cmd), deps.log.child({ component: "watcher" }), deps.watcherPollMs);
+    this.lastSnapshot = snap?.journalRecords ?? 0;
+    if (this.lastSnapshot > this.replayed) throw new Error(`the snapshot is ahead of the journal (${this.lastSnapshot} > ${this.replayed} records)`);
     let seq = 0;
     for (const record of Journal.read(deps.journalFile)) {
-      const cmd = decodeCommand(record);
-      this.core.apply(cmd, ++seq);
-      if (cmd.type === "deposit") this.watcher.remember(cmd.ref, cmd.block);
-      if (cmd.type === "withdrawalRequest") this.watcher.remember(`request:${cmd.requestId}`, cmd.block);
+      if (++seq <= this.lastSnapshot) continue;
+      this.core.apply(decodeCommand(record), seq);
     }
+    this.watcher = new ChainWatcher(deps.clearing, deps.fromBlock, (cmd) => this.submitObserved(cmd), deps.log.child({ component: "watcher" }), deps.watcherPollMs);
+    for (const ref of this.core.chainCursor.refs) this.watcher.remember(ref, this.core.chainCursor.block);
     this.pipeline = new SettlementPipeline(this.core, deps.clearing, () => this.replayed + this.journal.durableSeq, deps.pipeline, deps.log.child({ component: "settlement" }), deps.events);
-    deps.log.info({ replayed: this.replayed, trades: this.core.trades.length }, "exchange state rebuilt from the journal");
+    deps.log.info({ snapshot: this.lastSnapshot, replayed: this.replayed - this.lastSnapshot, trades: this.core.trades.lastId.toString() }, "exchange state rebuilt from the snapshot and the journal");
   }
 
   static async open(deps: ExchangeDeps): Promise<Exchange> {
@@ -70,6 +79,16 @@ export class Exchange {
     this.watcher.stop();
     await this.pipeline.stop();
     await this.journal.close();
+    if (this.journalLength > this.lastSnapshot) this.writeSnapshot();
+  }
+
+  /** Writes the core's state at the current (fully durable) journal position. */
+  writeSnapshot(): void {
+    const records = this.journalLength;
+    const snap = this.core.snapshot(records, this.pipeline.lastConfirmedTradeId);
+    writeFileDurably(this.snapshotFile, encodeSnapshot(snap));
+    this.lastSnapshot = records;
+    this.deps.log.info({ records }, "snapshot written");
   }
 
   /** Commands in the journal (replayed and new). */
@@ -86,9 +105,9 @@ export class Exchange {
     }
     await this.requireActive(order.trader);
     const cmd: Command = { type: "order", at: this.deps.clock(), order, signature, hash: hashOrder(this.deps.domain, order) };
-    const before = this.core.trades.length;
+    const next = this.core.trades.nextId;
     await this.run(cmd);
-    return { order: this.core.orderByNonce(order.trader, order.nonce)!, trades: this.core.trades.slice(before) };
+    return { order: this.core.orderByNonce(order.trader, order.nonce)!, trades: this.core.trades.from(next) };
   }
 
   async cancel(cancel: Cancel, signature: string): Promise<LiveOrder> {
@@ -130,6 +149,10 @@ export class Exchange {
     const seq = this.replayed + this.journal.append(encodeCommand(cmd));
     this.core.apply(cmd, seq);
     await this.journal.commit();
+    // A snapshot only at a position where everything applied is durable.
+    if (this.journal.appendedSeq === this.journal.durableSeq && this.journalLength - this.lastSnapshot >= (this.deps.snapshotEvery ?? 50_000)) {
+      this.writeSnapshot();
+    }
   }
 
   private async submitObserved(cmd: Command): Promise<void> {

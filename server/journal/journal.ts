@@ -74,6 +74,11 @@ export class Journal {
     }
   }
 
+  /** Sequence number of the last record appended (this process's numbering). */
+  get appendedSeq(): number {
+    return this.appended;
+  }
+
   /** Sequence number of the last record known durable (this process's numbering). */
   get durableSeq(): number {
     return this.durable;

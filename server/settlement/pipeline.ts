@@ -76,7 +76,7 @@ export class SettlementPipeline {
 
   /** Trades matched but not yet confirmed on chain. */
   backlog(): number {
-    return Number(BigInt(this.core.trades.length) - this.confirmedTradeId);
+    return Number(this.core.trades.lastId - this.confirmedTradeId);
   }
 
   private async resync(): Promise<void> {
@@ -124,9 +124,10 @@ export class SettlementPipeline {
 
   private readyTrades(durable: number): Trade[] {
     const out: Trade[] = [];
-    const all = this.core.trades;
-    for (let i = Number(this.sentTradeId); i < all.length && out.length < this.opts.batchSize; i++) {
-      const t = all[i]!;
+    const last = this.core.trades.lastId;
+    for (let id = this.sentTradeId + 1n; id <= last && out.length < this.opts.batchSize; id++) {
+      const t = this.core.trades.get(id);
+      if (!t) throw new Error(`trade ${id} is not in memory`);
       if (t.seq > durable) break;
       out.push(t);
     }
