@@ -348,6 +348,11 @@ export const CHAIN_ERRORS: Record<string, ChainErrorSpec> = {
     kind: "conflict",
     message: (a) => `Bank reference ${s(a[0])} is empty or was used before.`,
   },
+  CashInvalidPayoutReference: {
+    code: "INVALID_PAYOUT_REFERENCE",
+    kind: "conflict",
+    message: (a) => `Payout reference ${s(a[1])} is empty or was used before by ${s(a[0])}.`,
+  },
   // OpenZeppelin token and utility errors that our own checks normally pre-empt.
   ERC1155InsufficientBalance: {
     code: "ERC1155_INSUFFICIENT_BALANCE",
@@ -439,6 +444,8 @@ export function systemInterface(): Interface {
     const fragments = new Map<string, unknown>();
     for (const abi of Object.values(ABIS) as InterfaceAbi[]) {
       for (const f of abi as readonly { type: string; name?: string; inputs?: { type: string }[] }[]) {
+        // One constructor per contract: merged, ethers would print "duplicate definition - constructor".
+        if (f.type === "constructor") continue;
         const key = `${f.type}:${f.name ?? ""}(${(f.inputs ?? []).map((i) => i.type).join(",")})`;
         if (!fragments.has(key)) fragments.set(key, f);
       }
@@ -484,8 +491,12 @@ export function parseRevert(data: string): ErrorDescription | undefined {
 /** A DomainError for a decoded contract error. */
 export function chainError(name: string, args: Args, cause?: unknown): DomainError {
   const spec = CHAIN_ERRORS[name];
-  if (!spec) return new DomainError("CONTRACT_ERROR", `The contract rejected the call (${name}).`, "internal", {}, { cause });
-  const details: Record<string, unknown> = { error: name, args: args.map((v) => (typeof v === "bigint" ? v.toString() : v)) };
+  if (!spec)
+    return new DomainError("CONTRACT_ERROR", `The contract rejected the call (${name}).`, "internal", {}, { cause });
+  const details: Record<string, unknown> = {
+    error: name,
+    args: args.map((v) => (typeof v === "bigint" ? v.toString() : v)),
+  };
   return new DomainError(spec.code, spec.message(args), spec.kind, details, { cause });
 }
 
@@ -501,21 +512,62 @@ export function toDomainError(err: unknown): DomainError {
     const parsed = parseRevert(data);
     if (parsed) {
       if (parsed.name === "Error" || parsed.name === "Panic") {
-        return new DomainError("CONTRACT_REVERTED", `The contract rejected the call: ${String(parsed.args[0])}.`, "internal", {}, { cause: err });
+        return new DomainError(
+          "CONTRACT_REVERTED",
+          `The contract rejected the call: ${String(parsed.args[0])}.`,
+          "internal",
+          {},
+          { cause: err },
+        );
       }
       return chainError(parsed.name, parsed.args.toArray(), err);
     }
-    return new DomainError("CONTRACT_ERROR", `The contract rejected the call with an unknown error (selector ${data.slice(0, 10)}).`, "internal", { data }, { cause: err });
+    return new DomainError(
+      "CONTRACT_ERROR",
+      `The contract rejected the call with an unknown error (selector ${data.slice(0, 10)}).`,
+      "internal",
+      { data },
+      { cause: err },
+    );
   }
   const e = err as { code?: string; message?: string } | undefined;
-  if (e?.code === "ECONNREFUSED" || e?.code === "NETWORK_ERROR" || e?.code === "TIMEOUT" || /ECONNREFUSED|fetch failed|socket hang up/.test(e?.message ?? "")) {
-    return new DomainError("NODE_UNREACHABLE", "The chain node cannot be reached; check that it runs and try again.", "retryable", {}, { cause: err });
+  if (
+    e?.code === "ECONNREFUSED" ||
+    e?.code === "NETWORK_ERROR" ||
+    e?.code === "TIMEOUT" ||
+    /ECONNREFUSED|fetch failed|socket hang up/.test(e?.message ?? "")
+  ) {
+    return new DomainError(
+      "NODE_UNREACHABLE",
+      "The chain node cannot be reached; check that it runs and try again.",
+      "retryable",
+      {},
+      { cause: err },
+    );
   }
   if (e?.code === "INSUFFICIENT_FUNDS") {
-    return new DomainError("INSUFFICIENT_GAS_FUNDS", "The wallet cannot pay for gas; the network must run with gas price 0.", "conflict", {}, { cause: err });
+    return new DomainError(
+      "INSUFFICIENT_GAS_FUNDS",
+      "The wallet cannot pay for gas; the network must run with gas price 0.",
+      "conflict",
+      {},
+      { cause: err },
+    );
   }
   if (e?.code === "NONCE_EXPIRED" || e?.code === "REPLACEMENT_UNDERPRICED") {
-    return new DomainError("NONCE_CONFLICT", "Another transaction from this wallet was sent at the same time; try again.", "retryable", {}, { cause: err });
+    return new DomainError(
+      "NONCE_CONFLICT",
+      "Another transaction from this wallet was sent at the same time; try again.",
+      "retryable",
+      {},
+      { cause: err },
+    );
   }
-  return new DomainError("UNEXPECTED", e?.message ? `Unexpected error: ${e.message}` : "Unexpected error.", "internal", {}, { cause: err });
+  return new DomainError(
+    "UNEXPECTED",
+    e?.message ? `Unexpected error: ${e.message}` : "Unexpected error.",
+    "internal",
+    {},
+    { cause: err },
+  );
 }

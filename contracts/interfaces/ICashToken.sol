@@ -10,6 +10,8 @@ import {IGuardedToken} from "./IGuardedToken.sol";
 interface ICashToken is IGuardedToken {
     /// @notice Thrown when a bank reference is zero or was used before.
     error CashInvalidBankReference(bytes32 bankRef);
+    /// @notice Thrown when a payout reference is zero or was used before by the same holder.
+    error CashInvalidPayoutReference(address holder, bytes32 payoutRef);
 
     /// @notice Emitted when the clearing bank attests a deposit.
     /// @param to The account credited.
@@ -28,10 +30,15 @@ interface ICashToken is IGuardedToken {
     function deposit(address to, uint256 amount, bytes32 bankRef) external;
 
     /// @notice Burns `amount` fen of the caller's for a payout by the clearing bank.
-    /// @dev Requirements: caller active with enough unlocked fen; `payoutRef` non-zero and never
-    /// used. Emits {CashWithdrawn}, {IERC20-Transfer}.
+    /// @dev Requirements: caller active (not frozen) with enough unlocked fen; `payoutRef` non-zero
+    /// and never used by the caller. Payout references live apart from bank references, so that no
+    /// holder can use up a bank reference before the clearing bank's deposit.
+    /// Emits {CashWithdrawn}, {IERC20-Transfer}.
     function withdraw(uint256 amount, bytes32 payoutRef) external;
 
-    /// @notice Whether a bank or payout reference was used.
+    /// @notice Whether the clearing bank used `ref` for a deposit.
     function referenceUsed(bytes32 ref) external view returns (bool);
+
+    /// @notice Whether `holder` used `ref` for a withdrawal.
+    function payoutReferenceUsed(address holder, bytes32 ref) external view returns (bool);
 }

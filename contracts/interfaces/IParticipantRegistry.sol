@@ -150,16 +150,17 @@ interface IParticipantRegistry {
     /// @dev Requirements: caller holds REGISTRY_OPERATOR; account frozen. Emits {AccountUnfrozen}.
     function unfreeze(address wallet) external;
 
-    /// @notice Closes an account for good.
+    /// @notice Closes an account for good; a closed account is no longer a clearing house.
     /// @dev Requirements: caller holds REGISTRY_OPERATOR; account active or frozen; no units left in
-    /// any holding token. Emits {AccountClosed}.
+    /// any holding token. Emits {AccountClosed}, and {ClearingHouseSet} when it was one.
     function close(address wallet) external;
 
     /// @notice Replaces a lost or stolen wallet: opens `newWallet` for the same entity, closes
-    /// `oldWallet`, cancels its pending transfers and moves every holding of every token to it.
+    /// `oldWallet`, cancels its pending transfers and moves every holding of every token to it. The
+    /// closed wallet stops being a clearing house (the regulator designates the new one).
     /// @dev Requirements: caller holds RECOVERY (granted with an execution delay, so the call is
     /// scheduled on the AccessManager first); old account active or frozen; new wallet never seen.
-    /// Emits {AccountOpened}, {AccountRecovered}.
+    /// Emits {AccountOpened}, {AccountRecovered}, and {ClearingHouseSet} when the old wallet was one.
     function recover(address oldWallet, address newWallet) external;
 
     /// @notice Lists a token whose holdings recovery moves and closing checks.

@@ -85,8 +85,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
             if (IHoldingToken(token).holdsAnything(wallet)) revert RegistryAccountNotEmpty(wallet, token);
         }
         account.status = AccountStatus.Closed;
-        _clearingHouses[wallet] = false;
         emit AccountClosed(wallet);
+        _dropClearingHouse(wallet);
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -98,6 +98,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
         _open(entityId, newWallet);
         old.status = AccountStatus.Closed;
         emit AccountRecovered(oldWallet, newWallet, entityId);
+        _dropClearingHouse(oldWallet);
         uint256 n = _holdingTokens.length;
         for (uint256 i = 0; i < n; ++i) {
             IHoldingToken(_holdingTokens[i]).recoverHoldings(oldWallet, newWallet);
@@ -174,9 +175,21 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
     // ──────────────────────────────────────── internal ────────────────────────────────────────
 
     function _open(uint64 entityId, address wallet) private {
-        _accounts[wallet] = Account({entityId: entityId, status: AccountStatus.Active, openedAt: uint64(block.timestamp)});
+        _accounts[wallet] = Account({
+            entityId: entityId,
+            status: AccountStatus.Active,
+            openedAt: uint64(block.timestamp)
+        });
         _wallets[entityId].push(wallet);
         emit AccountOpened(wallet, entityId);
+    }
+
+    /// @dev A closed account is no clearing house; the change is announced like any other.
+    function _dropClearingHouse(address wallet) private {
+        if (_clearingHouses[wallet]) {
+            _clearingHouses[wallet] = false;
+            emit ClearingHouseSet(wallet, false);
+        }
     }
 
     function _existing(address wallet) private view returns (Account storage account) {

@@ -10,7 +10,8 @@ import {ITransferRules} from "../interfaces/ITransferRules.sol";
 /// @title CashToken
 /// @notice CNY settlement money in fen.
 contract CashToken is ICashToken, ERC20, GuardedToken {
-    mapping(bytes32 ref => bool) private _usedRefs;
+    mapping(bytes32 bankRef => bool) private _usedBankRefs;
+    mapping(address holder => mapping(bytes32 payoutRef => bool)) private _usedPayoutRefs;
 
     constructor(
         address authority,
@@ -25,21 +26,32 @@ contract CashToken is ICashToken, ERC20, GuardedToken {
 
     /// @inheritdoc ICashToken
     function deposit(address to, uint256 amount, bytes32 bankRef) external restricted {
-        _useRef(bankRef);
+        if (bankRef == bytes32(0) || _usedBankRefs[bankRef]) revert CashInvalidBankReference(bankRef);
+        _usedBankRefs[bankRef] = true;
         _moveAs(Move.Mint, address(0), to, 0, amount);
         emit CashDeposited(to, amount, bankRef);
     }
 
     /// @inheritdoc ICashToken
     function withdraw(uint256 amount, bytes32 payoutRef) external {
-        _useRef(payoutRef);
+        // A frozen account keeps its cash but cannot take it out of the scheme.
+        _requireActive(msg.sender);
+        if (payoutRef == bytes32(0) || _usedPayoutRefs[msg.sender][payoutRef]) {
+            revert CashInvalidPayoutReference(msg.sender, payoutRef);
+        }
+        _usedPayoutRefs[msg.sender][payoutRef] = true;
         _moveAs(Move.Burn, msg.sender, address(0), 0, amount);
         emit CashWithdrawn(msg.sender, amount, payoutRef);
     }
 
     /// @inheritdoc ICashToken
     function referenceUsed(bytes32 ref) external view returns (bool) {
-        return _usedRefs[ref];
+        return _usedBankRefs[ref];
+    }
+
+    /// @inheritdoc ICashToken
+    function payoutReferenceUsed(address holder, bytes32 ref) external view returns (bool) {
+        return _usedPayoutRefs[holder][ref];
     }
 
     /// @notice Transfers fen: at once to a trusted account, the sender's own accounts or a clearing
@@ -57,7 +69,7 @@ contract CashToken is ICashToken, ERC20, GuardedToken {
     }
 
     function _update(address from, address to, uint256 value) internal override {
-        _checkMove(from, to, 0, value);
+        _checkMove(_takeMove(), from, to, 0, value, 0);
         super._update(from, to, value);
     }
 
@@ -77,9 +89,4 @@ contract CashToken is ICashToken, ERC20, GuardedToken {
 
     /// @dev Cash has the single id 0, which every path here passes.
     function _checkId(uint256) internal pure override {}
-
-    function _useRef(bytes32 ref) private {
-        if (ref == bytes32(0) || _usedRefs[ref]) revert CashInvalidBankReference(ref);
-        _usedRefs[ref] = true;
-    }
 }

@@ -27,13 +27,7 @@ abstract contract GuardedERC1155 is ERC1155Supply, GuardedToken {
 
     /// @notice Transfers `value` units of `id`: at once to a trusted account, the sender's own other
     /// accounts or a clearing house; otherwise held pending (see {IGuardedToken-TransferPending}).
-    function safeTransferFrom(
-        address from,
-        address to,
-        uint256 id,
-        uint256 value,
-        bytes memory data
-    ) public override {
+    function safeTransferFrom(address from, address to, uint256 id, uint256 value, bytes memory data) public override {
         _requireAuthorised(from);
         if (_rules.isImmediate(from, to)) {
             _safeTransferFrom(from, to, id, value, data);
@@ -42,7 +36,8 @@ abstract contract GuardedERC1155 is ERC1155Supply, GuardedToken {
         }
     }
 
-    /// @notice Batch form of {safeTransferFrom}; every id follows the same route.
+    /// @notice Batch form of {safeTransferFrom}; every id follows the same route. An id named twice is
+    /// checked for the sum of its entries; on the pending route each entry becomes its own pending transfer.
     function safeBatchTransferFrom(
         address from,
         address to,
@@ -61,8 +56,9 @@ abstract contract GuardedERC1155 is ERC1155Supply, GuardedToken {
 
     // ──────────────────────────────────────── internal ────────────────────────────────────────
 
-    /// @dev The single balance-change hook: transfer safety first, then the standard update, then
-    /// the held-id bookkeeping.
+    /// @dev The single balance-change hook: transfer safety first (an id named twice in a batch is
+    /// checked for the sum of its entries), then the standard update, then the held-id bookkeeping.
+    /// The kind of move is taken before the standard update, whose acceptance hook calls the receiver.
     function _update(
         address from,
         address to,
@@ -70,7 +66,9 @@ abstract contract GuardedERC1155 is ERC1155Supply, GuardedToken {
         uint256[] memory values
     ) internal virtual override {
         uint256 n = ids.length;
-        for (uint256 i = 0; i < n; ++i) _checkMove(from, to, ids[i], values[i]);
+        if (n != values.length) revert ERC1155InvalidArrayLength(n, values.length);
+        Move move = _takeMove();
+        for (uint256 i = 0; i < n; ++i) _checkMove(move, from, to, ids[i], values[i], _takenBefore(ids, values, i));
         super._update(from, to, ids, values);
         for (uint256 i = 0; i < n; ++i) {
             uint256 id = ids[i];
@@ -91,6 +89,18 @@ abstract contract GuardedERC1155 is ERC1155Supply, GuardedToken {
 
     function _heldIds(address account) internal view override returns (uint256[] memory) {
         return _held[account].values();
+    }
+
+    /// @dev What the entries of a batch before `i` take of the same id.
+    function _takenBefore(
+        uint256[] memory ids,
+        uint256[] memory values,
+        uint256 i
+    ) private pure returns (uint256 taken) {
+        uint256 id = ids[i];
+        for (uint256 j = 0; j < i; ++j) {
+            if (ids[j] == id) taken += values[j];
+        }
     }
 
     function _requireAuthorised(address from) private view {

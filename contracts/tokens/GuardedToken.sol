@@ -195,11 +195,21 @@ abstract contract GuardedToken is IGuardedToken, AccessManaged {
         }
     }
 
-    /// @dev Every balance change passes here first (from the token's `_update`).
-    function _checkMove(address from, address to, uint256 id, uint256 amount) internal view {
+    /// @dev Returns the kind of the balance change under way and resets it to an ordinary transfer.
+    /// A token's `_update` takes the kind once, before any external call (the ERC-1155 acceptance
+    /// hook), so that a receiver contract transferring from inside its hook is checked as an ordinary
+    /// transfer and gets none of the privileges of the change that called it (mint, forced, recovery).
+    function _takeMove() internal returns (Move move) {
+        move = _move;
+        _move = Move.Transfer;
+    }
+
+    /// @dev Every balance change passes here first (from the token's `_update`), with the kind taken
+    /// by {_takeMove}. `spent` is what earlier entries of the same change already take from `from` in
+    /// `id` (an ERC-1155 batch may name an id twice): availability is checked for `spent + amount`.
+    function _checkMove(Move move, address from, address to, uint256 id, uint256 amount, uint256 spent) internal view {
         if (amount == 0) revert TokenZeroAmount();
         _checkId(id);
-        Move move = _move;
         if (from == address(0)) {
             if (move != Move.Mint) revert TokenNotAuthorised(msg.sender, from);
             _requireActive(to);
@@ -208,7 +218,7 @@ abstract contract GuardedToken is IGuardedToken, AccessManaged {
         if (to == address(0)) {
             if (move != Move.Burn) revert TokenNotAuthorised(msg.sender, from);
             _requireNotClosed(from);
-            _requireAvailable(from, id, amount);
+            _requireAvailable(from, id, spent + amount);
             return;
         }
         if (move == Move.Recovery) {
@@ -218,14 +228,14 @@ abstract contract GuardedToken is IGuardedToken, AccessManaged {
         if (move == Move.Forced) {
             _requireRegistered(from);
             _requireActive(to);
-            _requireAvailable(from, id, amount);
+            _requireAvailable(from, id, spent + amount);
             return;
         }
         if (move != Move.Transfer && move != Move.Release) revert TokenNotAuthorised(msg.sender, from);
         if (_rules.suspended()) revert TokenTransfersSuspended();
         _requireActive(from);
         _requireActive(to);
-        _requireAvailable(from, id, amount);
+        _requireAvailable(from, id, spent + amount);
         if (move == Move.Transfer && !_rules.isImmediate(from, to)) revert TokenRouteNotImmediate(from, to);
     }
 
@@ -282,7 +292,7 @@ abstract contract GuardedToken is IGuardedToken, AccessManaged {
         if (balance - locked < amount) revert TokenBalanceLocked(account, id, balance - locked, locked, amount);
     }
 
-    function _requireActive(address account) private view {
+    function _requireActive(address account) internal view {
         IParticipantRegistry.AccountStatus status = _registry.accountOf(account).status;
         if (status == IParticipantRegistry.AccountStatus.None) revert TokenAccountNotRegistered(account);
         if (status != IParticipantRegistry.AccountStatus.Active) revert TokenAccountNotActive(account, uint8(status));

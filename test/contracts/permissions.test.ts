@@ -1,0 +1,464 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { BaseContract, FunctionFragment } from "ethers";
+import { DELAYED_ROLES, PERMISSIONS, type ContractName } from "../../sdk/permissions";
+import { Roles, type RoleName } from "../../sdk/roles";
+import {
+  DEFAULT_DELAY,
+  ENTITY,
+  Category,
+  OTHER_VINTAGE,
+  Sector,
+  VINTAGE,
+  ccerBatch,
+  creditCode,
+  fundedFixture,
+  ref,
+  scheduleAndExecute,
+  type RegistryFixture,
+} from "./fixtures";
+
+type Restricted = Exclude<ContractName, "Authority">;
+const RESTRICTED_CONTRACTS = Object.keys(PERMISSIONS) as Restricted[];
+
+/**
+ * External non-view functions that are deliberately NOT in the permission table, and why anyone may
+ * call them. Each is proven callable by an account that holds no role at all.
+ */
+const PUBLIC_FUNCTIONS: Record<Restricted, Record<string, string>> = {
+  ParticipantRegistry: {},
+  TransferRules: {
+    "addTrusted(address)": "a holder edits its own trusted list (must be active)",
+    "removeTrusted(address)": "a holder edits its own trusted list",
+  },
+  AllowanceToken: {
+    "cancelPending(uint256)": "only the sender of the pending transfer may cancel it",
+    "executePending(uint256)": "anyone may execute a released pending transfer",
+    "setUntrustedLimit(uint256)": "a holder sets its own per-transfer maximum",
+    "safeTransferFrom(address,address,uint256,uint256,bytes)": "a holder (or its approved operator) transfers",
+    "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)": "a holder (or its approved operator) transfers",
+    "setApprovalForAll(address,bool)": "a holder approves its own operator",
+  },
+  OffsetToken: {
+    "cancelPending(uint256)": "only the sender of the pending transfer may cancel it",
+    "executePending(uint256)": "anyone may execute a released pending transfer",
+    "setUntrustedLimit(uint256)": "a holder sets its own per-transfer maximum",
+    "safeTransferFrom(address,address,uint256,uint256,bytes)": "a holder (or its approved operator) transfers",
+    "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)": "a holder (or its approved operator) transfers",
+    "setApprovalForAll(address,bool)": "a holder approves its own operator",
+  },
+  CashToken: {
+    "cancelPending(uint256)": "only the sender of the pending transfer may cancel it",
+    "executePending(uint256)": "anyone may execute a released pending transfer",
+    "setUntrustedLimit(uint256)": "a holder sets its own per-transfer maximum",
+    "transfer(address,uint256)": "a holder transfers its own fen",
+    "transferFrom(address,address,uint256)": "a spender uses the holder's ERC-20 allowance",
+    "approve(address,uint256)": "a holder sets its own ERC-20 allowance",
+    "withdraw(uint256,bytes32)": "a holder withdraws its own fen (must be active)",
+  },
+};
+
+/** AccessManaged.setAuthority: not in the table, callable only by the AccessManager itself. */
+const SET_AUTHORITY = "setAuthority(address)";
+
+/** The AccessManager's own non-view functions: its admin functions, and the ones with their own checks. */
+const AUTHORITY_ADMIN_FUNCTIONS = [
+  "labelRole(uint64,string)",
+  "setRoleAdmin(uint64,uint64)",
+  "setRoleGuardian(uint64,uint64)",
+  "setGrantDelay(uint64,uint32)",
+  "setTargetFunctionRole(address,bytes4[],uint64)",
+  "setTargetAdminDelay(address,uint32)",
+  "setTargetClosed(address,bool)",
+  "updateAuthority(address,address)",
+  "grantRole(uint64,address,uint32)",
+  "revokeRole(uint64,address)",
+];
+const AUTHORITY_SELF_CHECKED_FUNCTIONS: Record<string, string> = {
+  "renounceRole(uint64,address)": "an account renounces its own role (confirmation = caller)",
+  "schedule(address,bytes,uint48)": "only a holder of the target's role with a delay may schedule",
+  "execute(address,bytes)": "only a holder of the target's role may execute",
+  "cancel(address,address,bytes)": "only the scheduler, a guardian or the admin may cancel",
+  "consumeScheduledOp(address,bytes)": "only a managed target consuming its own schedule",
+  "multicall(bytes[])": "each inner call is checked on its own",
+};
+
+/** Every caller of the matrix with the roles it holds, immediately or with an execution delay. */
+interface Caller {
+  label: string;
+  signer: HardhatEthersSigner;
+  roles: RoleName[];
+  delayed: RoleName[];
+}
+
+async function callersOf(f: RegistryFixture): Promise<Caller[]> {
+  const { s } = f;
+  return [
+    {
+      label: "REGULATOR",
+      signer: s.regulator,
+      roles: ["ADMIN", "REGULATOR", "REGISTRY_OPERATOR"],
+      delayed: ["ENFORCEMENT", "RECOVERY"],
+    },
+    { label: "REGISTRY_OPERATOR", signer: s.operator, roles: ["REGISTRY_OPERATOR"], delayed: [] },
+    { label: "CLEARING_BANK", signer: s.bank, roles: ["CLEARING_BANK"], delayed: [] },
+    { label: "OFFSET_REGISTRAR", signer: s.offsetRegistrar, roles: ["OFFSET_REGISTRAR"], delayed: [] },
+    { label: "EXCHANGE", signer: s.exchange, roles: ["EXCHANGE"], delayed: [] },
+    { label: "VERIFIER", signer: s.verifier, roles: ["VERIFIER"], delayed: [] },
+    { label: "ALLOWANCE_MINTER", signer: s.minter, roles: ["ALLOWANCE_MINTER"], delayed: [] },
+    { label: "ALLOWANCE_BURNER", signer: s.burner, roles: ["ALLOWANCE_BURNER"], delayed: [] },
+    { label: "OFFSET_BURNER", signer: s.offsetBurner, roles: ["OFFSET_BURNER"], delayed: [] },
+    {
+      label: "REGISTRY_CONTRACT (the registry)",
+      signer: await ethers.getImpersonatedSigner(f.manifest.contracts.ParticipantRegistry),
+      roles: ["REGISTRY_CONTRACT"],
+      delayed: [],
+    },
+    { label: "a registered account without roles", signer: s.alice, roles: [], delayed: [] },
+    { label: "a stranger", signer: s.stranger, roles: [], delayed: [] },
+  ];
+}
+const CALLER_LABELS = [
+  "REGULATOR",
+  "REGISTRY_OPERATOR",
+  "CLEARING_BANK",
+  "OFFSET_REGISTRAR",
+  "EXCHANGE",
+  "VERIFIER",
+  "ALLOWANCE_MINTER",
+  "ALLOWANCE_BURNER",
+  "OFFSET_BURNER",
+  "REGISTRY_CONTRACT (the registry)",
+  "a registered account without roles",
+  "a stranger",
+];
+
+/**
+ * The funded registry plus what makes every restricted call valid: a pending transfer #1 (alice →
+ * carol) on each token, released; dave frozen; alice trusting carol; alice's cash allowance to the stranger.
+ */
+async function matrixFixture(): Promise<RegistryFixture> {
+  const f = await fundedFixture();
+  const { c, s } = f;
+  await c.allowances.connect(s.alice).safeTransferFrom(s.alice.address, s.carol.address, VINTAGE, 10n, "0x");
+  await c.offsets.connect(s.alice).safeTransferFrom(s.alice.address, s.carol.address, 1n, 10n, "0x");
+  await c.cash.connect(s.alice).transfer(s.carol.address, 10n);
+  await c.registry.connect(s.operator).freeze(s.dave.address);
+  await c.rules.connect(s.alice).addTrusted(s.carol.address);
+  await c.cash.connect(s.alice).approve(s.stranger.address, 10n);
+  await time.increase(DEFAULT_DELAY);
+  return f;
+}
+
+const contractOf = (f: RegistryFixture, name: Restricted | "Authority"): BaseContract => {
+  switch (name) {
+    case "Authority":
+      return f.c.authority;
+    case "ParticipantRegistry":
+      return f.c.registry;
+    case "TransferRules":
+      return f.c.rules;
+    case "AllowanceToken":
+      return f.c.allowances;
+    case "OffsetToken":
+      return f.c.offsets;
+    case "CashToken":
+      return f.c.cash;
+  }
+};
+
+/** Valid arguments of each restricted function in the matrix fixture, and any state it needs first. */
+interface Call {
+  args: (f: RegistryFixture) => unknown[];
+  setup?: (f: RegistryFixture) => Promise<unknown>;
+}
+const tokenCalls = (id: bigint): Record<string, Call> => ({
+  "blockPending(uint256,string)": { args: () => [1n, "CASE-MATRIX"] },
+  "forceTransfer(address,address,uint256,uint256,string)": {
+    args: (f) => [f.s.alice.address, f.s.bob.address, id, 1n, "CASE-MATRIX"],
+  },
+  "recoverHoldings(address,address)": { args: (f) => [f.s.bob.address, f.s.alice2.address] },
+});
+const RESTRICTED_CALLS: Record<Restricted, Record<string, Call>> = {
+  ParticipantRegistry: {
+    "registerEntity(uint64,uint8,uint8,string,bytes32,address)": {
+      args: (f) => [201n, Category.CoveredEntity, Sector.Heat, "Heat Co.", creditCode("heat"), f.s.spare.address],
+    },
+    "openAccount(uint64,address)": { args: (f) => [ENTITY.steelCo, f.s.spare.address] },
+    "freeze(address)": { args: (f) => [f.s.bob.address] },
+    "unfreeze(address)": { args: (f) => [f.s.dave.address] },
+    "close(address)": { args: (f) => [f.s.carol.address] },
+    "recover(address,address)": { args: (f) => [f.s.bob.address, f.s.spare.address] },
+    "addHoldingToken(address)": { args: () => [ethers.Wallet.createRandom().address] },
+    "setClearingHouse(address,bool)": { args: (f) => [f.s.clearing.address, false] },
+  },
+  TransferRules: {
+    "setPendingDelay(uint64)": { args: () => [3600n] },
+    "setTrustDelay(uint64)": { args: () => [3600n] },
+    "suspend(string)": { args: () => ["matrix"] },
+    "resume()": { args: () => [], setup: (f) => f.c.rules.suspend("before resume") },
+  },
+  AllowanceToken: {
+    ...tokenCalls(VINTAGE),
+    "mint(address,uint256,uint256)": { args: (f) => [f.s.carol.address, OTHER_VINTAGE, 1n] },
+    "burn(address,uint256,uint256)": { args: (f) => [f.s.alice.address, VINTAGE, 1n] },
+  },
+  OffsetToken: {
+    ...tokenCalls(1n),
+    "importBatch(address,(string,string,bool,string,uint64,uint64,uint64,uint64,string))": {
+      args: (f) => [f.s.carol.address, ccerBatch({ originRef: "NDRC-MATRIX" })],
+    },
+    "burn(address,uint256,uint256)": { args: (f) => [f.s.alice.address, 1n, 1n] },
+  },
+  CashToken: {
+    ...tokenCalls(0n),
+    "deposit(address,uint256,bytes32)": { args: (f) => [f.s.carol.address, 1n, ref("bank-matrix")] },
+  },
+};
+
+/** Valid arguments and caller of each public function: someone who holds no role. */
+const PUBLIC_CALLS: Record<
+  string,
+  { as: "alice" | "stranger"; args: (f: RegistryFixture, token: Restricted) => unknown[] }
+> = {
+  "addTrusted(address)": { as: "alice", args: (f) => [f.s.bob.address] },
+  "removeTrusted(address)": { as: "alice", args: (f) => [f.s.carol.address] },
+  "cancelPending(uint256)": { as: "alice", args: () => [1n] },
+  "executePending(uint256)": { as: "stranger", args: () => [1n] },
+  "setUntrustedLimit(uint256)": { as: "alice", args: () => [100n] },
+  "safeTransferFrom(address,address,uint256,uint256,bytes)": {
+    as: "alice",
+    args: (f, token) => [f.s.alice.address, f.s.alice2.address, token === "OffsetToken" ? 1n : VINTAGE, 1n, "0x"],
+  },
+  "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)": {
+    as: "alice",
+    args: (f, token) => [
+      f.s.alice.address,
+      f.s.alice2.address,
+      token === "OffsetToken" ? [1n, 2n] : [VINTAGE, OTHER_VINTAGE],
+      [1n, 1n],
+      "0x",
+    ],
+  },
+  "setApprovalForAll(address,bool)": { as: "alice", args: (f) => [f.s.exchange.address, true] },
+  "transfer(address,uint256)": { as: "alice", args: (f) => [f.s.alice2.address, 1n] },
+  "transferFrom(address,address,uint256)": { as: "stranger", args: (f) => [f.s.alice.address, f.s.alice2.address, 1n] },
+  "approve(address,uint256)": { as: "alice", args: (f) => [f.s.exchange.address, 1n] },
+  "withdraw(uint256,bytes32)": { as: "alice", args: () => [1n, ref("payout-matrix")] },
+};
+
+const isView = (fn: FunctionFragment): boolean => fn.stateMutability === "view" || fn.stateMutability === "pure";
+/** The contract's functions that change state (`mutating`) or only read it. */
+const functionsOf = (contract: BaseContract, mutating: boolean): FunctionFragment[] =>
+  contract.interface.fragments
+    .filter((x): x is FunctionFragment => x.type === "function")
+    .filter((fn) => isView(fn) !== mutating);
+const signatureOf = (fn: FunctionFragment): string => fn.format("sighash");
+
+describe("Permission matrix", function () {
+  let f: RegistryFixture;
+  let callers: Caller[];
+
+  beforeEach(async function () {
+    f = await loadFixture(matrixFixture);
+    callers = await callersOf(f);
+  });
+
+  describe("the matrix's callers", function () {
+    it("hold exactly the roles the matrix assumes, on chain", async function () {
+      for (const caller of callers) {
+        for (const [role, id] of Object.entries(Roles) as [RoleName, bigint][]) {
+          const [isMember, executionDelay] = await f.c.authority.hasRole(id, caller.signer.address);
+          const expected = caller.roles.includes(role) || caller.delayed.includes(role);
+          expect(isMember, `${caller.label} holds ${role}`).to.equal(expected);
+          expect(executionDelay > 0n, `${caller.label} holds ${role} with a delay`).to.equal(
+            caller.delayed.includes(role),
+          );
+        }
+      }
+    });
+
+    it("cover every role of the permission table", function () {
+      const used = new Set(RESTRICTED_CONTRACTS.flatMap((n) => Object.values(PERMISSIONS[n]) as RoleName[]));
+      const covered = new Set(callers.flatMap((c) => [...c.roles, ...c.delayed]));
+      for (const role of used) expect(covered.has(role), role).to.equal(true);
+    });
+
+    it("give the delayed roles exactly the table's DELAYED_ROLES", function () {
+      const delayed = new Set(callers.flatMap((c) => c.delayed));
+      expect([...delayed].sort()).to.deep.equal([...DELAYED_ROLES].sort());
+    });
+  });
+
+  describe("the AccessManager's configuration", function () {
+    for (const name of RESTRICTED_CONTRACTS) {
+      it(`gives every function of ${name} the role of the table (ADMIN for unrestricted ones)`, async function () {
+        const contract = contractOf(f, name);
+        const table = PERMISSIONS[name] as Record<string, RoleName>;
+        const target = await contract.getAddress();
+        expect(await f.c.authority.isTargetClosed(target)).to.equal(false);
+        for (const fn of [...functionsOf(contract, true), ...functionsOf(contract, false)]) {
+          const role = table[signatureOf(fn)];
+          expect(await f.c.authority.getTargetFunctionRole(target, fn.selector), signatureOf(fn)).to.equal(
+            role === undefined ? Roles.ADMIN : Roles[role],
+          );
+        }
+      });
+
+      it(`lists in the table only functions ${name} has, none of them views`, function () {
+        const mutating = new Set(functionsOf(contractOf(f, name), true).map(signatureOf));
+        for (const signature of Object.keys(PERMISSIONS[name]))
+          expect(mutating.has(signature), signature).to.equal(true);
+      });
+
+      it(`leaves out of the table only the functions of ${name} meant to be public`, function () {
+        const table = PERMISSIONS[name] as Record<string, RoleName>;
+        const unlisted = functionsOf(contractOf(f, name), true)
+          .map(signatureOf)
+          .filter((sig) => table[sig] === undefined);
+        expect(unlisted.sort()).to.deep.equal([...Object.keys(PUBLIC_FUNCTIONS[name]), SET_AUTHORITY].sort());
+      });
+    }
+
+    it("leaves the AccessManager's own functions to its admin logic", function () {
+      const own = functionsOf(f.c.authority, true).map(signatureOf);
+      expect(own.sort()).to.deep.equal(
+        [...AUTHORITY_ADMIN_FUNCTIONS, ...Object.keys(AUTHORITY_SELF_CHECKED_FUNCTIONS)].sort(),
+      );
+    });
+  });
+
+  for (const name of RESTRICTED_CONTRACTS) {
+    describe(name, function () {
+      for (const [signature, role] of Object.entries(PERMISSIONS[name]) as [string, RoleName][]) {
+        const call = RESTRICTED_CALLS[name][signature];
+        if (!call) throw new Error(`no matrix call for ${name}.${signature}`);
+        const delayed = (DELAYED_ROLES as readonly RoleName[]).includes(role);
+
+        describe(`${signature} (${role}${delayed ? ", delayed" : ""})`, function () {
+          beforeEach(async function () {
+            if (call.setup) await call.setup(f);
+          });
+          const invoke = (who: Caller) =>
+            contractOf(f, name)
+              .connect(who.signer)
+              .getFunction(signature)
+              .staticCall(...call.args(f));
+
+          for (const label of CALLER_LABELS) {
+            it(`from ${label}`, async function () {
+              const who = callers.find((c) => c.label === label);
+              if (!who) throw new Error(label);
+              if (who.roles.includes(role)) {
+                await expect(invoke(who)).to.not.be.reverted;
+              } else if (who.delayed.includes(role)) {
+                await expect(invoke(who)).to.be.revertedWithCustomError(f.c.authority, "AccessManagerNotScheduled");
+              } else {
+                await expect(invoke(who))
+                  .to.be.revertedWithCustomError(contractOf(f, name), "AccessManagedUnauthorized")
+                  .withArgs(who.signer.address);
+              }
+            });
+          }
+
+          if (delayed) {
+            it("runs when the regulator schedules it and executes it after the delay", async function () {
+              const contract = contractOf(f, name);
+              const data = contract.interface.encodeFunctionData(signature, call.args(f));
+              await expect(scheduleAndExecute(f, contract, data)).to.not.be.reverted;
+            });
+          }
+        });
+      }
+
+      describe("functions outside the table", function () {
+        for (const [signature, why] of Object.entries(PUBLIC_FUNCTIONS[name])) {
+          it(`${signature} is public: ${why}`, async function () {
+            const spec = PUBLIC_CALLS[signature];
+            if (!spec) throw new Error(`no public call for ${signature}`);
+            const signer = f.s[spec.as];
+            await expect(
+              contractOf(f, name)
+                .connect(signer)
+                .getFunction(signature)
+                .staticCall(...spec.args(f, name)),
+            ).to.not.be.reverted;
+          });
+        }
+
+        it(`${SET_AUTHORITY} answers only the AccessManager itself`, async function () {
+          const contract = contractOf(f, name);
+          for (const who of [f.s.regulator, f.s.stranger]) {
+            await expect(contract.connect(who).getFunction(SET_AUTHORITY).staticCall(who.address))
+              .to.be.revertedWithCustomError(contract, "AccessManagedUnauthorized")
+              .withArgs(who.address);
+          }
+          await expect(
+            f.c.authority.connect(f.s.stranger).updateAuthority(await contract.getAddress(), f.s.stranger.address),
+          )
+            .to.be.revertedWithCustomError(f.c.authority, "AccessManagerUnauthorizedAccount")
+            .withArgs(f.s.stranger.address, Roles.ADMIN);
+        });
+      });
+    });
+  }
+
+  describe("Authority", function () {
+    it("refuses its admin functions to everyone but the ADMIN (the regulator)", async function () {
+      const target = f.manifest.contracts.AllowanceToken;
+      const adminCalls: [string, unknown[]][] = [
+        ["labelRole(uint64,string)", [Roles.REGULATOR, "X"]],
+        ["setRoleAdmin(uint64,uint64)", [Roles.REGULATOR, Roles.REGULATOR]],
+        ["setRoleGuardian(uint64,uint64)", [Roles.ENFORCEMENT, Roles.REGISTRY_OPERATOR]],
+        ["setGrantDelay(uint64,uint32)", [Roles.ENFORCEMENT, 0n]],
+        ["setTargetFunctionRole(address,bytes4[],uint64)", [target, ["0x12345678"], Roles.EXCHANGE]],
+        ["setTargetAdminDelay(address,uint32)", [target, 0n]],
+        ["setTargetClosed(address,bool)", [target, true]],
+        ["updateAuthority(address,address)", [target, f.manifest.contracts.Authority]],
+        ["grantRole(uint64,address,uint32)", [Roles.ALLOWANCE_MINTER, f.s.stranger.address, 0n]],
+        ["revokeRole(uint64,address)", [Roles.ALLOWANCE_MINTER, f.s.minter.address]],
+      ];
+      expect(adminCalls.map(([sig]) => sig).sort()).to.deep.equal([...AUTHORITY_ADMIN_FUNCTIONS].sort());
+      for (const caller of callers.filter((c) => !c.roles.includes("ADMIN"))) {
+        for (const [signature, args] of adminCalls) {
+          await expect(
+            f.c.authority
+              .connect(caller.signer)
+              .getFunction(signature)
+              .staticCall(...args),
+            `${caller.label} ${signature}`,
+          )
+            .to.be.revertedWithCustomError(f.c.authority, "AccessManagerUnauthorizedAccount")
+            .withArgs(caller.signer.address, Roles.ADMIN);
+        }
+      }
+      for (const [signature, args] of adminCalls) {
+        await expect(
+          f.c.authority
+            .connect(f.s.regulator)
+            .getFunction(signature)
+            .staticCall(...args),
+          signature,
+        ).to.not.be.reverted;
+      }
+    });
+
+    it("lets only holders of a delayed role schedule, and only the scheduler execute", async function () {
+      const target = f.manifest.contracts.ParticipantRegistry;
+      const data = f.c.registry.interface.encodeFunctionData("recover", [f.s.bob.address, f.s.spare.address]);
+      for (const caller of callers.filter((c) => !c.delayed.includes("RECOVERY"))) {
+        await expect(f.c.authority.connect(caller.signer).schedule(target, data, 0))
+          .to.be.revertedWithCustomError(f.c.authority, "AccessManagerUnauthorizedCall")
+          .withArgs(caller.signer.address, target, data.slice(0, 10));
+      }
+      await f.c.authority.schedule(target, data, 0);
+      await time.increase(24 * 3600);
+      await expect(f.c.authority.connect(f.s.operator).execute(target, data))
+        .to.be.revertedWithCustomError(f.c.authority, "AccessManagerUnauthorizedCall")
+        .withArgs(f.s.operator.address, target, data.slice(0, 10));
+      await expect(f.c.authority.execute(target, data)).to.not.be.reverted;
+    });
+  });
+});
