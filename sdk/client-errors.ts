@@ -1,0 +1,186 @@
+import { CHAIN_ERRORS, DomainError, type ErrorKind } from "./errors";
+
+interface ClientErrorSpec {
+  kind: ErrorKind;
+  /** Why it happens and how to fix it (the source of `docs/error-codes.md`). */
+  help: string;
+}
+
+/**
+ * Every error code that clients (the `ets` CLI, SDK helpers) raise without a contract having
+ * reverted: input validation, wallets, configuration, connection. Codes a contract can also raise
+ * with the same meaning are NOT repeated here: clients reuse the code of {@link CHAIN_ERRORS}
+ * through {@link chainCoded}, so a check done early and the contract's own check give one code.
+ * A test proves that no code here is also a chain code.
+ */
+export const CLIENT_ERRORS = {
+  // ── usage and configuration ──────────────────────────────────────────────────────────────────
+  INVALID_USAGE: {
+    kind: "validation",
+    help: "The command line does not match the command (unknown option, missing argument). Run it with --help.",
+  },
+  INVALID_CONFIG: {
+    kind: "validation",
+    help: "A setting from a flag or the environment is malformed (e.g. ETS_RPC_URL is not a URL). Fix the value named in the message.",
+  },
+  FILE_UNREADABLE: {
+    kind: "not_found",
+    help: "A file named on the command line (password file, private-key file) cannot be read. Check the path and its permissions.",
+  },
+  DEPLOYMENT_NOT_FOUND: {
+    kind: "not_found",
+    help: "There is no deployment manifest `<chainId>.json` for the connected chain. Run `npm start` once, or point --deployments / ETS_DEPLOYMENTS_DIR to the right folder.",
+  },
+  MANIFEST_INVALID: {
+    kind: "internal",
+    help: "The deployment manifest exists but cannot be parsed. Redeploy or restore the file.",
+  },
+  // ── connection and transactions (raised by `toDomainError` and `confirm`) ──────────────────
+  NODE_UNREACHABLE: {
+    kind: "retryable",
+    help: "The chain node does not answer. Check that it runs (`npm start`) and that --rpc / ETS_RPC_URL points to it.",
+  },
+  INSUFFICIENT_GAS_FUNDS: {
+    kind: "conflict",
+    help: "The node asks for a gas fee. The scheme's network runs with gas price 0; check the node's configuration.",
+  },
+  NONCE_CONFLICT: {
+    kind: "retryable",
+    help: "Another transaction of the same wallet was sent at the same moment. Try again.",
+  },
+  TRANSACTION_REVERTED: {
+    kind: "internal",
+    help: "A mined transaction failed and its reason could not be recovered. Look the transaction hash up on the node.",
+  },
+  CONTRACT_REVERTED: {
+    kind: "internal",
+    help: "A contract failed with a plain revert or panic instead of a custom error. Report it with the command that caused it.",
+  },
+  CONTRACT_ERROR: {
+    kind: "internal",
+    help: "A contract failed with a custom error that this client does not know. Update the client.",
+  },
+  UNEXPECTED: {
+    kind: "internal",
+    help: "Something failed that no check anticipated. Report it with the command that caused it.",
+  },
+  // ── input values ─────────────────────────────────────────────────────────────────────────────
+  INVALID_ADDRESS: {
+    kind: "validation",
+    help: "An address is not 0x followed by 40 hexadecimal digits (or has a wrong checksum).",
+  },
+  INVALID_AMOUNT: {
+    kind: "validation",
+    help: "An amount is not a number: give whole tonnes (e.g. 100) or CNY with at most two decimals (e.g. 25.30).",
+  },
+  NEGATIVE_AMOUNT: { kind: "validation", help: "An amount is negative. Amounts are always positive." },
+  AMOUNT_NOT_WHOLE: {
+    kind: "validation",
+    help: "Allowances and CCER move in whole tonnes, cash in whole fen (at most two decimals of CNY).",
+  },
+  AMOUNT_TOO_LARGE: {
+    kind: "validation",
+    help: "An amount is above 9,007,199,254,740,991 units, the largest any part of the system accepts.",
+  },
+  INVALID_BATCH_ID: { kind: "validation", help: "A CCER batch id is not a positive number such as 3 or CCER-3." },
+  INVALID_TRANSFER_ID: {
+    kind: "validation",
+    help: "A pending-transfer reference is not `<token>:<number>` (allowance:3, ccer:3, cash:3) or a plain number.",
+  },
+  TRANSFER_ID_AMBIGUOUS: {
+    kind: "validation",
+    help: "A plain pending-transfer number matches open transfers of several tokens. Say which, e.g. ccer:3.",
+  },
+  PRODUCT_REQUIRED: {
+    kind: "validation",
+    help: "A transfer needs exactly one of --vintage <year>, --ccer <batch> or --cash.",
+  },
+  TRANSFER_TO_SELF: { kind: "validation", help: "The receiver is the sending wallet itself." },
+  INVALID_DATE: { kind: "validation", help: "A date is not YYYY-MM-DD (or a full ISO 8601 time)." },
+  INVALID_NUMBER: {
+    kind: "validation",
+    help: "A number (entity id, serial number, delay) is not a whole number in the allowed range.",
+  },
+  INVALID_DURATION: {
+    kind: "validation",
+    help: "A duration is not a number of seconds or a number with a unit: 90s, 15m, 26h, 2d.",
+  },
+  INVALID_CREDIT_CODE: {
+    kind: "validation",
+    help: "A unified social credit code is not 18 characters of 0-9 and A-Y without I, O, S, V, Z.",
+  },
+  MISSING_VALUE: {
+    kind: "validation",
+    help: "A required text (reason, case reference, bank reference, name) is empty.",
+  },
+  INVALID_CHOICE: {
+    kind: "validation",
+    help: "A value is not one of the listed choices (category, sector, token).",
+  },
+  // ── wallets ──────────────────────────────────────────────────────────────────────────────────
+  FROM_REQUIRED: {
+    kind: "validation",
+    help: "The command signs a transaction: say with which wallet, --from <wallet name or address> (or ETS_FROM).",
+  },
+  INVALID_WALLET_NAME: {
+    kind: "validation",
+    help: "A wallet name is 1-64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit, and not an address.",
+  },
+  WALLET_NOT_FOUND: {
+    kind: "not_found",
+    help: "There is no keystore with this name or address in the wallet folder. `ets wallet list` shows them; --wallets / ETS_WALLET_DIR selects the folder.",
+  },
+  WALLET_EXISTS: {
+    kind: "conflict",
+    help: "A keystore with this name, or for this address, exists already. Keystores are never overwritten.",
+  },
+  WALLET_FILE_INVALID: {
+    kind: "internal",
+    help: "A keystore file is not an encrypted JSON keystore. Restore it from a backup.",
+  },
+  INVALID_PRIVATE_KEY: {
+    kind: "validation",
+    help: "A private key is not 64 hexadecimal digits (optionally prefixed with 0x).",
+  },
+  WALLET_BAD_PASSWORD: {
+    kind: "unauthorised",
+    help: "The password does not decrypt the keystore. Nothing was signed.",
+  },
+  PASSWORD_REQUIRED: {
+    kind: "validation",
+    help: "No password was given and there is no terminal to ask for one. Use --password-file or ETS_PASSWORD.",
+  },
+  PASSWORD_TOO_SHORT: { kind: "validation", help: "A new keystore password must have at least 8 characters." },
+  PASSWORD_MISMATCH: { kind: "validation", help: "The two passwords typed for a new keystore differ." },
+  CANCELLED: { kind: "conflict", help: "The user cancelled at a prompt (Ctrl-C). Nothing was sent." },
+} as const satisfies Record<string, ClientErrorSpec>;
+
+export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
+
+/** A DomainError with a client-side code of {@link CLIENT_ERRORS}. */
+export function clientError(
+  code: ClientErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+): DomainError {
+  return new DomainError(code, message, CLIENT_ERRORS[code].kind, details);
+}
+
+/**
+ * A DomainError with the code and kind the contract would give for `errorName`, and a message
+ * written for the client's context (e.g. a balance shortfall checked before sending).
+ */
+export function chainCoded(
+  errorName: keyof typeof CHAIN_ERRORS,
+  message: string,
+  details: Record<string, unknown> = {},
+): DomainError {
+  const spec = CHAIN_ERRORS[errorName];
+  if (!spec) throw new Error(`unknown chain error ${errorName}`);
+  return new DomainError(spec.code, message, spec.kind, { error: errorName, ...details });
+}
+
+/** Every code of the system: chain codes (decoded reverts) and client codes. */
+export function allErrorCodes(): Set<string> {
+  return new Set([...Object.values(CHAIN_ERRORS).map((s) => s.code), ...Object.keys(CLIENT_ERRORS)]);
+}
