@@ -81,8 +81,10 @@ interface ITransferRules {
     /// @dev Requirements: caller holds REGULATOR; suspended. Emits {TransfersResumed}.
     function resume() external;
 
-    /// @notice Whether a transfer from `from` to `to` is immediate: `to` is a clearing house, an
-    /// account of the same entity, or on `from`'s trusted list with its delay passed.
+    /// @notice Whether a transfer from `from` to `to` is immediate: either side is a clearing house
+    /// (deposits into a trading account, and payouts, which a clearing contract makes only to the
+    /// owner's own registry wallet), `to` is an account of the same entity, or `to` is on `from`'s
+    /// trusted list with its delay passed.
     function isImmediate(address from, address to) external view returns (bool);
 
     /// @notice Whether `account` is on `holder`'s trusted list and its delay has passed.

@@ -90,7 +90,11 @@ contract TransferRules is ITransferRules, AccessManaged {
 
     /// @inheritdoc ITransferRules
     function isImmediate(address from, address to) external view returns (bool) {
-        return _registry.isClearingHouse(to) || _registry.sameEntity(from, to) || isTrusted(from, to);
+        return
+            _registry.isClearingHouse(to) ||
+            _registry.isClearingHouse(from) ||
+            _registry.sameEntity(from, to) ||
+            isTrusted(from, to);
     }
 
     /// @inheritdoc ITransferRules

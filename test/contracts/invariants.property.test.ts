@@ -94,7 +94,7 @@ class Model {
     const e = this.entity.get(from);
     const activeFrom = this.trusted.get(`${from}>${to}`);
     return (
-      (to === this.clearing && this.clearingDesignated) ||
+      ((to === this.clearing || from === this.clearing) && this.clearingDesignated) ||
       (e !== undefined && e === this.entity.get(to)) ||
       (activeFrom !== undefined && activeFrom <= now)
     );

@@ -223,10 +223,11 @@ describe("TransferRules", function () {
   });
 
   describe("when asked whether a transfer is immediate", function () {
-    it("says yes to a clearing house and to the sender's own entity, no to anyone else", async function () {
+    it("says yes to and from a clearing house and to the sender's own entity, no to anyone else", async function () {
       const { rules } = f.c;
       const { alice, alice2, bob, clearing, stranger } = f.s;
       expect(await rules.isImmediate(alice.address, clearing.address)).to.equal(true);
+      expect(await rules.isImmediate(clearing.address, bob.address)).to.equal(true);
       expect(await rules.isImmediate(alice.address, alice2.address)).to.equal(true);
       expect(await rules.isImmediate(alice2.address, alice.address)).to.equal(true);
       expect(await rules.isImmediate(alice.address, bob.address)).to.equal(false);
