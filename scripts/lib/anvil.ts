@@ -14,7 +14,31 @@ export interface AnvilOptions {
   args?: string[];
   /** Where Anvil's output goes; ignored by default. */
   logFile?: string;
+  /**
+   * Run Anvil in its own process group, tied to this process by a pipe (see `LIFELINE`): a terminal's
+   * Ctrl-C then reaches only this process, which can finish its work with Anvil before stopping it,
+   * and Anvil still ends when this process dies, even by SIGKILL. `stop()` closes the pipe.
+   */
+  lifeline?: boolean;
 }
+
+/**
+ * The lifeline wrapper (POSIX sh): starts Anvil (`"$@"`) in the background, waits on standard input
+ * (a pipe whose only writer is the parent) in a watcher, and stops Anvil with SIGTERM when the pipe
+ * closes, i.e. when the parent closes it or dies. Exits with Anvil's status.
+ */
+const LIFELINE = [
+  "exec 3<&0",
+  '"$@" </dev/null 3<&- &',
+  "pid=$!",
+  '( read -r _ <&3; kill -TERM "$pid" 2>/dev/null ) </dev/null &',
+  "watcher=$!",
+  "exec 3<&-",
+  'wait "$pid"',
+  "code=$?",
+  'kill "$watcher" 2>/dev/null',
+  'exit "$code"',
+].join("\n");
 
 export interface AnvilNode {
   url: string;
@@ -52,6 +76,7 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
 export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
   const host = opts.host ?? "127.0.0.1";
   const port = opts.port || (await freePort(host));
+  // prettier-ignore
   const args = [
     "--host", host,
     "--port", String(port),
@@ -64,7 +89,12 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
     ...(opts.args ?? []),
   ];
   const out = opts.logFile ? fs.openSync(opts.logFile, "a") : "ignore";
-  const child = spawn(anvilBinary(), args, { stdio: ["ignore", out, out] });
+  const child = opts.lifeline
+    ? spawn("/bin/sh", ["-c", LIFELINE, "anvil-lifeline", anvilBinary(), ...args], {
+        stdio: ["pipe", out, out],
+        detached: true,
+      })
+    : spawn(anvilBinary(), args, { stdio: ["ignore", out, out] });
   if (typeof out === "number") fs.closeSync(out);
   const url = `http://${host}:${port}`;
   let exited: number | null | undefined;
@@ -74,7 +104,8 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
     if (exited !== undefined) throw new Error(`anvil exited with code ${exited} before it was ready`);
     if (await answers(url)) break;
     if (Date.now() > deadline) {
-      child.kill("SIGKILL");
+      if (opts.lifeline && child.pid) process.kill(-child.pid, "SIGKILL");
+      else child.kill("SIGKILL");
       throw new Error(`anvil did not answer on ${url} within 30 s`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -87,7 +118,20 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
       new Promise<void>((resolve) => {
         if (exited !== undefined) return resolve();
         child.once("exit", () => resolve());
-        child.kill(signal);
+        if (!opts.lifeline) {
+          child.kill(signal);
+          return;
+        }
+        child.stdin?.end();
+        // Should Anvil not stop within 10 s, end its whole group.
+        const timer = setTimeout(() => {
+          try {
+            if (child.pid) process.kill(-child.pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }, 10_000);
+        child.once("exit", () => clearTimeout(timer));
       }),
   };
 }

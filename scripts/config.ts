@@ -1,0 +1,107 @@
+/**
+ * The configuration of `npm start`, read once from the environment and checked with zod. Every
+ * field has a default, so `npm start` needs none of them; a bad value stops the start with a message
+ * that names the variable.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+/** The repository root: relative paths in the configuration are taken from here. */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine(
+    (v) => ["1", "0", "true", "false", "yes", "no", "on", "off"].includes(v),
+    "expected true/false, yes/no, on/off or 1/0",
+  )
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const envSchema = z.object({
+  /** Where everything `npm start` keeps lives (chain snapshot, wallets, deployments). Default `data` (in the repository). */
+  ETS_DATA_DIR: z.string().trim().min(1).default("data"),
+  /** Address the durable JSON-RPC listens on. Default `127.0.0.1`: this machine only. */
+  ETS_RPC_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** Its port. Default `8545`; `0` picks a free port (tests). */
+  ETS_RPC_PORT: integer(0, 65535).default("8545"),
+  /** Chain id of the local chain. Default `31337`. */
+  ETS_CHAIN_ID: integer(1, 2 ** 32 - 1).default("31337"),
+  /** Whether the first start loads the demo registry (114 covered entities and the institutions' accounts). Default `true`. */
+  ETS_DEMO: flag.default("true"),
+  /** Password of every keystore `npm start` creates. Default `demo-password`: demo only, never for keys of value. */
+  ETS_DEMO_PASSWORD: z.string().min(8, "at least 8 characters").default("demo-password"),
+  /**
+   * Key derivation of the demo entities' keystores: `light` (scrypt N = 2^12) or `standard`
+   * (N = 2^17, ethers' default: ~0.4 s of CPU each, so the 114 of them add ~20 s to a first start
+   * on two cores, and far more on a busy machine). Default `light`: their password is public anyway.
+   * The role keystores (regulator, operator, verifiers, exchange, clearing bank) are always `standard`.
+   */
+  ETS_DEMO_KDF: z.enum(["light", "standard"]).default("light"),
+  /** Execution delay of the regulator's forced transfers and key recoveries, in seconds. Default `86400` (24 h). */
+  ETS_ENFORCEMENT_DELAY: integer(0, 365 * 24 * 3600).default("86400"),
+  /** Where deployment manifests are written. Default `<data dir>/deployments` (not committed). */
+  ETS_DEPLOYMENTS_DIR: z.string().trim().min(1).optional(),
+  /** Where keystores are written. Default `<data dir>/wallets`; the `ets` CLI reads the same variable. */
+  ETS_WALLET_DIR: z.string().trim().min(1).optional(),
+  /** pino log level. Default `info`. */
+  ETS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export interface StartConfig {
+  dataDir: string;
+  chainDir: string;
+  walletDir: string;
+  deploymentsDir: string;
+  rpcHost: string;
+  rpcPort: number;
+  chainId: number;
+  demo: boolean;
+  demoPassword: string;
+  demoKdf: "light" | "standard";
+  enforcementDelay: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads the configuration; throws a `ConfigError` that lists every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): StartConfig {
+  // An empty variable counts as unset.
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith("ETS_") && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? "");
+      return `  ${name}=${JSON.stringify(env[name] ?? "")}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(REPO_ROOT, e.ETS_DATA_DIR);
+  return {
+    dataDir,
+    chainDir: path.join(dataDir, "chain"),
+    walletDir: path.resolve(REPO_ROOT, e.ETS_WALLET_DIR ?? path.join(dataDir, "wallets")),
+    deploymentsDir: path.resolve(REPO_ROOT, e.ETS_DEPLOYMENTS_DIR ?? path.join(dataDir, "deployments")),
+    rpcHost: e.ETS_RPC_HOST,
+    rpcPort: e.ETS_RPC_PORT,
+    chainId: e.ETS_CHAIN_ID,
+    demo: e.ETS_DEMO,
+    demoPassword: e.ETS_DEMO_PASSWORD,
+    demoKdf: e.ETS_DEMO_KDF,
+    enforcementDelay: e.ETS_ENFORCEMENT_DELAY,
+    logLevel: e.ETS_LOG_LEVEL,
+  };
+}
