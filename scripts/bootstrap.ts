@@ -9,6 +9,7 @@ import { connectContracts } from "../sdk/contracts";
 import { readManifest, writeManifest, manifestPath, type Manifest } from "../sdk/manifest";
 import { connectRpc } from "../sdk/provider";
 import { deployRegistry } from "./deploy";
+import { deployClearing } from "./deploy-clearing";
 import { readDemoData, type DemoData } from "./demo/demo-data";
 import { demoRegistrations, registerEntities, unregisteredIds } from "./demo/registry";
 import {
@@ -50,6 +51,8 @@ export interface BootstrapOptions {
   demoKdf: KeyDerivation;
   demo: boolean;
   enforcementDelay: number;
+  /** Fees of the exchange, set on the Clearing contract when it is deployed. */
+  fees: { makerBps: number; takerBps: number };
   log: Logger;
 }
 
@@ -186,14 +189,36 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
       registered = todo.length;
     }
 
+    // The exchange's Clearing contract: with a new deployment, or added to an older one.
+    const addClearing = !manifest.contracts.Clearing;
+    if (addClearing) {
+      const t0 = performance.now();
+      const regulator = await signer("regulator");
+      const exchange = demo?.institutions.find((i) => i.role === "exchange");
+      const withClearing = await deployClearing({
+        regulator,
+        manifest,
+        contracts: connectContracts(manifest, regulator),
+        exchangeEntity: {
+          entityId: BigInt(exchange?.entityId ?? 2),
+          name: exchange?.nameZh ?? "Exchange",
+          creditCode: exchange?.creditCode ?? `exchange:${slot("exchange").address}`,
+        },
+        exchangeOperator: slot("exchange").address,
+        makerFeeBps: opts.fees.makerBps,
+        takerFeeBps: opts.fees.takerBps,
+      });
+      manifest = withClearing.manifest;
+      log.info({ clearing: manifest.contracts.Clearing, ms: Math.round(performance.now() - t0) }, "clearing contract deployed");
+    }
+
     // The manifest is written last: its presence means "deployed, accounts opened, all of it in a
     // durable snapshot, and every keystore on disk".
-    if (deploying || registered > 0) await opts.checkpoint();
+    if (deploying || addClearing || registered > 0) await opts.checkpoint();
     await allStored;
     if (created > 0) log.info({ created }, "keystores written");
-    const manifestFile = deploying
-      ? writeManifest(opts.deploymentsDir, manifest)
-      : manifestPath(opts.deploymentsDir, opts.chainId);
+    const manifestFile =
+      deploying || addClearing ? writeManifest(opts.deploymentsDir, manifest) : manifestPath(opts.deploymentsDir, opts.chainId);
     if (deploying) log.info({ manifest: manifestFile }, "deployment manifest written");
 
     return {

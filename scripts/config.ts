@@ -53,6 +53,14 @@ const envSchema = z.object({
   ETS_DEPLOYMENTS_DIR: z.string().trim().min(1).optional(),
   /** Where keystores are written. Default `<data dir>/wallets`; the `ets` CLI reads the same variable. */
   ETS_WALLET_DIR: z.string().trim().min(1).optional(),
+  /** Seconds between blocks (a permissioned network's block time); `0` mines a block per transaction. Default `1`. */
+  ETS_BLOCK_TIME: integer(0, 60).default("1"),
+  /** Whether to run the exchange (REST + WebSocket, settlement). Default `true`. */
+  ETS_EXCHANGE: flag.default("true"),
+  /** Maker fee of the exchange in basis points, set on the Clearing contract at deployment. Default `2`. */
+  ETS_MAKER_FEE_BPS: integer(0, 100).default("2"),
+  /** Taker fee in basis points. Default `5`. */
+  ETS_TAKER_FEE_BPS: integer(0, 100).default("5"),
   /** pino log level. Default `info`. */
   ETS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -69,6 +77,10 @@ export interface StartConfig {
   demoPassword: string;
   demoKdf: "light" | "standard";
   enforcementDelay: number;
+  blockTime: number;
+  exchange: boolean;
+  makerFeeBps: number;
+  takerFeeBps: number;
   logLevel: string;
 }
 
@@ -102,6 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StartConfig {
     demoPassword: e.ETS_DEMO_PASSWORD,
     demoKdf: e.ETS_DEMO_KDF,
     enforcementDelay: e.ETS_ENFORCEMENT_DELAY,
+    blockTime: e.ETS_BLOCK_TIME,
+    exchange: e.ETS_EXCHANGE,
+    makerFeeBps: e.ETS_MAKER_FEE_BPS,
+    takerFeeBps: e.ETS_TAKER_FEE_BPS,
     logLevel: e.ETS_LOG_LEVEL,
   };
 }

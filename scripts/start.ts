@@ -77,14 +77,28 @@ async function main(): Promise<void> {
       demoKdf: config.demoKdf,
       demo: config.demo,
       enforcementDelay: config.enforcementDelay,
+      fees: { makerBps: config.makerFeeBps, takerBps: config.takerFeeBps },
       log: log.child({ component: "bootstrap" }),
     });
     if (stopping) return;
+    await chain.setBlockTime(config.blockTime);
 
-    // Services that need the chain and the deployment start here, in dependency order, e.g.
-    //   const exchange = await services.start(new ExchangeService({ rpcUrl: chain.rpcUrl, manifest: result.manifest, … }));
-    //   const indexer = await services.start(new IndexerService({ rpcUrl: chain.rpcUrl, manifest: result.manifest, … }));
-    // and add their URLs to `services` of the banner.
+    // Services that need the chain and the deployment, in dependency order.
+    const running: { name: string; url: string }[] = [];
+    if (config.exchange) {
+      const { ExchangeService } = await import("./lib/exchange-service");
+      const exchange = await services.start(
+        new ExchangeService({
+          rpcUrl: chain.rpcUrl,
+          manifest: result.manifest,
+          walletDir: config.walletDir,
+          password: config.demoPassword,
+          dataDir: config.dataDir,
+        }),
+      );
+      running.push({ name: "exchange", url: `${exchange.url}/v1  (OpenAPI: ${exchange.url}/v1/openapi.json)` });
+    }
+    if (stopping) return;
 
     const seconds = (performance.now() - t0) / 1000;
     const startKind = result.deployed
@@ -109,7 +123,7 @@ async function main(): Promise<void> {
         demo: result.demo,
         startKind,
         seconds,
-        services: [],
+        services: running,
       }),
     );
     startLog.info(

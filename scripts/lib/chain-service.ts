@@ -58,6 +58,26 @@ export class ChainService implements Service {
     return this.anvil.url;
   }
 
+  /**
+   * Switches Anvil to a block every `seconds` (interval mining), or back to a block per
+   * transaction with 0. Set after the first start's setup, which is fastest with a block per
+   * transaction; Anvil does not keep the setting across restarts, so every start sets it.
+   */
+  async setBlockTime(seconds: number): Promise<void> {
+    const url = this.internalUrl;
+    const call = async (method: string, params: unknown[]) => {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+      const body = (await res.json()) as { error?: { message: string } };
+      if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    };
+    if (seconds > 0) await call("evm_setIntervalMining", [seconds]);
+    else await call("evm_setAutomine", [true]);
+  }
+
   /** Writes the chain's current state durably now (e.g. after work sent to `internalUrl`). */
   async checkpoint(): Promise<void> {
     if (!this.proxy) throw new Error("the chain is not started");

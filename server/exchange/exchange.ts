@@ -2,7 +2,8 @@ import type { TypedDataDomain } from "ethers";
 import type { Logger } from "pino";
 import type { Clearing, ParticipantRegistry } from "../../typechain-types";
 import { DomainError } from "../../sdk/errors";
-import { hashOrder, recoverCancelSigner, recoverOrderSigner, type Cancel, type SignedOrder, type Withdrawal } from "../../sdk/orders";
+import { recoverCancelSigner, type Cancel, type SignedOrder, type Withdrawal } from "../../sdk/orders";
+import { domainSeparator, orderDigest, recoverSigner } from "../../sdk/signatures";
 import { verifyTypedData } from "ethers";
 import { WITHDRAWAL_TYPES } from "../../sdk/orders";
 import { ChainWatcher } from "../chain/watcher";
@@ -46,10 +47,12 @@ export class Exchange {
   private readonly statusCache = new Map<string, { active: boolean; until: number }>();
 
   private readonly snapshotFile: string;
+  private readonly separator: Uint8Array;
   private lastSnapshot: number;
 
   private constructor(private readonly deps: ExchangeDeps) {
     this.snapshotFile = `${deps.journalFile}.snapshot`;
+    this.separator = domainSeparator(deps.domain);
     const snap = readSnapshot(this.snapshotFile);
     this.core = snap ? ExchangeCore.restore(deps.core, deps.events ?? {}, snap) : new ExchangeCore(deps.core, deps.events);
     this.journal = Journal.open(deps.journalFile);
@@ -100,11 +103,17 @@ export class Exchange {
 
   async submitOrder(signed: SignedOrder): Promise<{ order: LiveOrder; trades: Trade[] }> {
     const { order, signature } = signed;
-    if (recoverOrderSigner(this.deps.domain, order, signature).toLowerCase() !== order.trader.toLowerCase()) {
+    let hash: string;
+    try {
+      hash = orderDigest(this.separator, order);
+    } catch {
+      throw new DomainError("REQUEST_INVALID", "An order field is out of its EIP-712 type's range.", "validation");
+    }
+    if (recoverSigner(hash, signature)?.toLowerCase() !== order.trader.toLowerCase()) {
       throw new DomainError("ORDER_SIGNATURE_INVALID", `The order is not signed by its trader ${order.trader}.`, "unauthorised");
     }
     await this.requireActive(order.trader);
-    const cmd: Command = { type: "order", at: this.deps.clock(), order, signature, hash: hashOrder(this.deps.domain, order) };
+    const cmd: Command = { type: "order", at: this.deps.clock(), order, signature, hash };
     const next = this.core.trades.nextId;
     await this.run(cmd);
     return { order: this.core.orderByNonce(order.trader, order.nonce)!, trades: this.core.trades.from(next) };
