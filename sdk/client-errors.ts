@@ -153,6 +153,35 @@ export const CLIENT_ERRORS = {
   PASSWORD_TOO_SHORT: { kind: "validation", help: "A new keystore password must have at least 8 characters." },
   PASSWORD_MISMATCH: { kind: "validation", help: "The two passwords typed for a new keystore differ." },
   CANCELLED: { kind: "conflict", help: "The user cancelled at a prompt (Ctrl-C). Nothing was sent." },
+  // ── the exchange (REST API and trading account) ─────────────────────────────────────────────
+  EXCHANGE_UNREACHABLE: {
+    kind: "retryable",
+    help: "The exchange's REST API does not answer (refused, reset or timed out). Check that it runs (`npm start`) and that --exchange / ETS_EXCHANGE_URL points to it; nothing was sent.",
+  },
+  EXCHANGE_BAD_RESPONSE: {
+    kind: "internal",
+    help: "Something answered at the exchange URL, but not the exchange's API (no JSON, or an error without a code). Check --exchange / ETS_EXCHANGE_URL.",
+  },
+  EXCHANGE_NOT_DEPLOYED: {
+    kind: "not_found",
+    help: "The deployment manifest names no Clearing contract, so there are no trading accounts on this chain. Deploy the exchange (`npm start` does) or use the right --deployments folder.",
+  },
+  INVALID_PRODUCT: {
+    kind: "validation",
+    help: "A product is not an allowance vintage (TJEA14 or 2014) or a CCER batch (CCER-3).",
+  },
+  INVALID_EXPIRY: {
+    kind: "validation",
+    help: "--expires is neither a duration (90s, 15m, 26h, 2d) nor a date or time (2014-06-30, 2014-06-30T15:00:00+08:00) in the future.",
+  },
+  ORDER_NOT_FOUND: {
+    kind: "not_found",
+    help: "The exchange has no order of this trader with this nonce (the exchange's own code). `ets order list` shows your orders and their nonces.",
+  },
+  ORDER_NOT_OPEN: {
+    kind: "conflict",
+    help: "The order is already filled, cancelled, expired or unfilled, so there is nothing to cancel (the exchange's own code).",
+  },
 } as const satisfies Record<string, ClientErrorSpec>;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;

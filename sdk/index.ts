@@ -14,3 +14,5 @@ export * from "./send";
 export * from "./transfers";
 export * from "./revert";
 export * from "./participants";
+export * from "./clearing";
+export * from "./exchange-api";

@@ -12,6 +12,12 @@ export const configSchema = z.object({
     .string()
     .url()
     .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL"),
+  /** Base URL of the exchange's REST API. Default http://127.0.0.1:8600 (`--exchange`, `ETS_EXCHANGE_URL`). */
+  exchangeUrl: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL")
+    .transform((u) => u.replace(/\/+$/, "")),
   /** Folder of the encrypted keystores `<name>.json`. Default `data/wallets` (`--wallets`, `ETS_WALLET_DIR`). */
   walletDir: z.string().min(1),
   /** Folder of the deployment manifests `<chainId>.json`. Default `deployments` (`--deployments`, `ETS_DEPLOYMENTS_DIR`). */
@@ -31,6 +37,7 @@ export type Config = z.infer<typeof configSchema>;
 /** The global flags as commander hands them over. */
 export interface GlobalFlags {
   rpc?: string;
+  exchange?: string;
   wallets?: string;
   deployments?: string;
   from?: string;
@@ -40,6 +47,7 @@ export interface GlobalFlags {
 
 export const DEFAULTS = {
   rpcUrl: "http://127.0.0.1:8545",
+  exchangeUrl: "http://127.0.0.1:8600",
   walletDir: "data/wallets",
   deploymentsDir: "deployments",
 } as const;
@@ -50,6 +58,7 @@ export function loadConfig(flags: GlobalFlags, env: Readonly<Record<string, stri
     flag ?? (env[name] === "" ? undefined : env[name]);
   const raw = {
     rpcUrl: pick(flags.rpc, "ETS_RPC_URL") ?? DEFAULTS.rpcUrl,
+    exchangeUrl: pick(flags.exchange, "ETS_EXCHANGE_URL") ?? DEFAULTS.exchangeUrl,
     walletDir: path.resolve(cwd, pick(flags.wallets, "ETS_WALLET_DIR") ?? DEFAULTS.walletDir),
     deploymentsDir: path.resolve(cwd, pick(flags.deployments, "ETS_DEPLOYMENTS_DIR") ?? DEFAULTS.deploymentsDir),
     from: pick(flags.from, "ETS_FROM"),
@@ -72,6 +81,7 @@ export function loadConfig(flags: GlobalFlags, env: Readonly<Record<string, stri
 
 const SOURCES = {
   rpcUrl: "--rpc / ETS_RPC_URL",
+  exchangeUrl: "--exchange / ETS_EXCHANGE_URL",
   walletDir: "--wallets / ETS_WALLET_DIR",
   deploymentsDir: "--deployments / ETS_DEPLOYMENTS_DIR",
   from: "--from / ETS_FROM",

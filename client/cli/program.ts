@@ -6,7 +6,9 @@ import { registerAdminCommands } from "./admin";
 import { registerBalanceCommand } from "./balance";
 import { DEFAULTS, loadConfig, type GlobalFlags } from "./config";
 import { toJson, type CommandResult } from "./format";
+import { registerFundsCommands } from "./funds";
 import type { CliDeps } from "./io";
+import { registerMarketCommands, registerOrderCommands } from "./orders";
 import { Session } from "./session";
 import { registerTransferCommands } from "./transfer";
 import { registerTrustedCommands } from "./trusted";
@@ -29,9 +31,13 @@ export type Action = (body: CommandBody) => (...raw: unknown[]) => Promise<void>
 export function createProgram(deps: CliDeps): Command {
   const program = new Command("ets")
     .description(
-      "ETS Ledger: wallets, balances, transfers and registry administration on the scheme's chain of record.",
+      "ETS Ledger: wallets, balances, transfers, trading at the exchange and registry administration on the scheme's chain of record.",
     )
     .option("--rpc <url>", `JSON-RPC URL of the chain node (env ETS_RPC_URL; default ${DEFAULTS.rpcUrl})`)
+    .option(
+      "--exchange <url>",
+      `base URL of the exchange's REST API (env ETS_EXCHANGE_URL; default ${DEFAULTS.exchangeUrl})`,
+    )
     .option("--wallets <dir>", `folder of the encrypted keystores (env ETS_WALLET_DIR; default ${DEFAULTS.walletDir})`)
     .option(
       "--deployments <dir>",
@@ -71,6 +77,9 @@ export function createProgram(deps: CliDeps): Command {
   registerBalanceCommand(program, action);
   registerTransferCommands(program, action);
   registerTrustedCommands(program, action);
+  registerFundsCommands(program, action);
+  registerOrderCommands(program, action);
+  registerMarketCommands(program, action);
   registerAdminCommands(program, action);
   return program;
 }

@@ -3,6 +3,7 @@ import { isAddress, getAddress, type Wallet } from "ethers";
 import { clientError } from "../../sdk/client-errors";
 import { connectContracts, type Contracts } from "../../sdk/contracts";
 import { DomainError } from "../../sdk/errors";
+import { ExchangeApi } from "../../sdk/exchange-api";
 import { findKeystore, listKeystores, unlockKeystore, type KeystoreEntry } from "../../sdk/keystore";
 import { manifestPath, readManifest, type Manifest } from "../../sdk/manifest";
 import { connectRpc, type ZeroFeeProvider } from "../../sdk/provider";
@@ -32,6 +33,7 @@ export class Session {
   private chainPromise?: Promise<Chain>;
   private provider?: ZeroFeeProvider;
   private keystores?: KeystoreEntry[];
+  private exchangeApi?: ExchangeApi;
 
   constructor(
     readonly config: Config,
@@ -85,6 +87,14 @@ export class Session {
       );
     }
     return { chainId, provider, manifest, contracts: connectContracts(manifest, provider) };
+  }
+
+  /** The exchange's REST API (`--exchange`); nothing is contacted until a call. */
+  exchange(): ExchangeApi {
+    this.exchangeApi ??= new ExchangeApi(this.config.exchangeUrl, {
+      unreachableHint: "check that it runs (npm start) or set --exchange / ETS_EXCHANGE_URL",
+    });
+    return this.exchangeApi;
   }
 
   /** The time the next block will have at the earliest: the later of the last block's and the clock's. */

@@ -1,0 +1,174 @@
+import type { TypedDataDomain } from "ethers";
+import { clearingAddress, clearingCoded, connectClearing, type Clearing } from "../../sdk/clearing";
+import { clientError } from "../../sdk/client-errors";
+import type { AccountView, OrderView, PositionView, TradedProduct, TradeView } from "../../sdk/exchange-api";
+import { clearingDomain } from "../../sdk/orders";
+import { describeUnits, formatAmount, type Product } from "../../sdk/transfers";
+import { formatYuan, parseBatchId, parseVintage } from "../../sdk/units";
+import { named, timeJson, when } from "./format";
+import type { Chain, Session } from "./session";
+import { nameOf } from "./shared";
+
+/**
+ * What the exchange commands share: the Clearing contract of the connected chain, the product
+ * options, trading-account positions, and how orders and trades are shown (prices in CNY per
+ * tonne in text; fen and CNY side by side in JSON).
+ */
+
+/** The connected chain with its Clearing contract (read-only) and the EIP-712 domain of orders. */
+export interface TradingChain {
+  chain: Chain;
+  clearing: Clearing;
+  clearingAddress: string;
+  domain: TypedDataDomain;
+}
+
+export async function tradingChain(session: Session): Promise<TradingChain> {
+  const chain = await session.chain();
+  const address = clearingAddress(chain.manifest);
+  return {
+    chain,
+    clearing: connectClearing(chain.manifest, chain.provider),
+    clearingAddress: address,
+    domain: clearingDomain(chain.chainId, address),
+  };
+}
+
+/** `--vintage <year>` or `--ccer <batch>`: what an order trades (exactly one). */
+export function tradedProductFromOptions(opts: { vintage?: string; ccer?: string }): TradedProduct {
+  const given = [opts.vintage !== undefined, opts.ccer !== undefined].filter(Boolean).length;
+  if (given !== 1) {
+    throw clientError(
+      "PRODUCT_REQUIRED",
+      given === 0
+        ? "Say what to trade: --vintage <year> (allowances, e.g. 2014 or TJEA14) or --ccer <batch> (CCER, e.g. 3 or CCER-3)."
+        : "Give only one of --vintage and --ccer.",
+    );
+  }
+  if (opts.vintage !== undefined) return { kind: "allowance", vintage: parseVintage(opts.vintage) };
+  return { kind: "ccer", batch: parseBatchId(opts.ccer ?? "") };
+}
+
+/** A price in CNY per tonne: "CNY 30.25/t". */
+export function price(fen: bigint): string {
+  return `${formatAmount("cash", fen)}/t`;
+}
+
+/** The position of an asset in an account view (zero when the exchange has none). */
+export function positionOf(account: AccountView, token: string, tokenId: bigint): PositionView {
+  const t = token.toLowerCase();
+  return (
+    account.positions.find((p) => p.token.toLowerCase() === t && p.tokenId === tokenId) ?? {
+      token: t,
+      tokenId,
+      balance: 0n,
+      reserved: 0n,
+      available: 0n,
+    }
+  );
+}
+
+/**
+ * Requires that the trading account at the exchange has `needed` of a product available (balance
+ * less what open orders and pending withdrawals reserve): INSUFFICIENT_TRADING_BALANCE otherwise,
+ * with `lead` ("The order needs CNY 3,054.00 (price × quantity plus fees)") and `hint` in the sentence.
+ */
+export function requireTradingAvailable(
+  trader: string,
+  product: Product,
+  position: PositionView,
+  needed: bigint,
+  lead: string,
+  hint: string,
+): void {
+  if (position.available >= needed) return;
+  const reserved =
+    position.reserved > 0n
+      ? ` (balance ${formatAmount(product, position.balance)}, reserved by open orders and withdrawals ${formatAmount(product, position.reserved)})`
+      : "";
+  throw clearingCoded(
+    "ClearingInsufficientBalance",
+    `${lead}, but the trading account of ${trader} at the exchange has ${describeUnits(product, position.available)} available${reserved}. ${hint}`,
+    { available: position.available.toString(), needed: needed.toString() },
+  );
+}
+
+/** How to put a product into the trading account. */
+export function depositHint(product: Product): string {
+  const flag =
+    product.kind === "cash"
+      ? "<CNY> --cash"
+      : product.kind === "allowance"
+        ? `<tonnes> --vintage ${product.vintage}`
+        : `<tonnes> --ccer ${product.batch}`;
+  return `Deposit first: ets deposit ${flag}.`;
+}
+
+/** An order for JSON: amounts as decimal strings (price in fen per tonne, and in CNY). */
+export function orderJson(o: OrderView) {
+  return {
+    hash: o.hash,
+    trader: o.trader,
+    product: o.product,
+    side: o.side,
+    price: o.price.toString(),
+    priceCny: formatYuan(o.price),
+    quantity: o.quantity.toString(),
+    filled: o.filled.toString(),
+    timeInForce: o.timeInForce,
+    nonce: o.nonce.toString(),
+    expiry: o.expiry === 0n ? null : timeJson(o.expiry),
+    status: o.status,
+    acceptedAt: timeJson(o.acceptedAt),
+  };
+}
+
+/** A trade for JSON. */
+export function tradeJson(session: Session, t: TradeView) {
+  return {
+    tradeId: t.tradeId.toString(),
+    product: t.product,
+    price: t.price.toString(),
+    priceCny: formatYuan(t.price),
+    quantity: t.quantity.toString(),
+    buyer: t.buyer,
+    buyerWallet: nameOf(session, t.buyer),
+    seller: t.seller,
+    sellerWallet: nameOf(session, t.seller),
+    aggressor: t.aggressor,
+    buyerFee: t.buyerFee.toString(),
+    sellerFee: t.sellerFee.toString(),
+    at: timeJson(t.at),
+    settlement: t.settlement,
+  };
+}
+
+/** An order on one line: "nonce 3  sell 100 t TJEA14 at CNY 30.25/t  GTC  open, 60 t of 100 t filled". */
+export function orderLine(o: OrderView): string {
+  const expiry = o.expiry === 0n ? "" : `, expires ${when(o.expiry)}`;
+  return `nonce ${o.nonce}  ${o.side} ${formatAmount("allowance", o.quantity)} ${o.product} at ${price(o.price)}  ${o.timeInForce}  ${o.status}, ${formatAmount("allowance", o.filled)} of ${formatAmount("allowance", o.quantity)} filled${expiry}`;
+}
+
+/** A trade on one line, from the point of view of `me` when given. */
+export function tradeLine(session: Session, t: TradeView, me?: string): string {
+  const party = (address: string) => named(address, nameOf(session, address));
+  const mine = me?.toLowerCase();
+  let who: string;
+  if (mine === t.buyer.toLowerCase()) who = `bought from ${party(t.seller)}`;
+  else if (mine === t.seller.toLowerCase()) who = `sold to ${party(t.buyer)}`;
+  else who = `seller ${party(t.seller)}, buyer ${party(t.buyer)}`;
+  return `trade ${t.tradeId}  ${t.product}  ${formatAmount("allowance", t.quantity)} at ${price(t.price)}  ${who}  ${when(t.at)}  ${settlementWords(t.settlement)}`;
+}
+
+function settlementWords(settlement: string): string {
+  switch (settlement) {
+    case "settled":
+      return "settled on chain";
+    case "pending":
+      return "settlement pending";
+    case "rejected":
+      return "REJECTED at settlement";
+    default:
+      return `settlement ${settlement}`;
+  }
+}
