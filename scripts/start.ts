@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       const exchange = await services.start(
         new ExchangeService({
           rpcUrl: chain.rpcUrl,
-          manifest: result.manifest,
+          deploymentsDir: config.deploymentsDir,
           walletDir: config.walletDir,
           password: config.demoPassword,
           dataDir: config.dataDir,

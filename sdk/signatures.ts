@@ -1,4 +1,4 @@
-import { getAddress, getBytes, keccak256, toUtf8Bytes, TypedDataEncoder, type TypedDataDomain } from "ethers";
+import { getBytes, keccak256, toUtf8Bytes, TypedDataEncoder, type TypedDataDomain } from "ethers";
 import * as secp from "tiny-secp256k1";
 import type { Order } from "./orders";
 
@@ -59,7 +59,10 @@ export function orderDigest(separator: Uint8Array, o: Order): string {
   return keccak256(msg);
 }
 
-/** The address whose key made `signature` over `digest`, or undefined when it is not a valid signature. */
+/**
+ * The address (lower case, 0x-prefixed) whose key made `signature` over `digest`, or undefined when
+ * it is not a valid signature.
+ */
 export function recoverSigner(digest: string, signature: string): string | undefined {
   let sig: Uint8Array;
   try {
@@ -80,5 +83,5 @@ export function recoverSigner(digest: string, signature: string): string | undef
     return undefined;
   }
   if (!pub) return undefined;
-  return getAddress(`0x${keccak256(pub.subarray(1)).slice(-40)}`);
+  return `0x${keccak256(pub.subarray(1)).slice(-40)}`;
 }

@@ -19,8 +19,8 @@ const envSchema = z.object({
   ETS_SETTLEMENT_BATCH_SIZE: integer(1, 2000).default("500"),
   /** Longest a trade waits for a fuller batch, in ms. Default `200`. */
   ETS_SETTLEMENT_LATENCY_MS: integer(0, 60_000).default("200"),
-  /** Settlement batches in flight at once. Default `2`. */
-  ETS_SETTLEMENT_IN_FLIGHT: integer(1, 16).default("2"),
+  /** Settlement batches in flight at once. Default `4`. */
+  ETS_SETTLEMENT_IN_FLIGHT: integer(1, 16).default("4"),
   /** Reference price (fen per tonne) of a product before its first close. Default `3000` (¥30.00). */
   ETS_REFERENCE_PRICE: integer(1, 2_000_000_000).default("3000"),
   /** Continuous-trading price band around the reference, basis points. Default `1000` (±10 %). */

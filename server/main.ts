@@ -48,6 +48,13 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+  // Run by `npm start` with a pipe as standard input: when the orchestrator dies (even by SIGKILL)
+  // the pipe closes, and the exchange stops with it rather than linger.
+  if (process.env.ETS_EXIT_WITH_STDIN === "1") {
+    process.stdin.on("end", () => void stop());
+    process.stdin.on("error", () => void stop());
+    process.stdin.resume();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Signer } from "ethers";
+import type { HDNodeWallet, JsonRpcProvider, Wallet } from "ethers";
 import type { Logger } from "pino";
 import { Clearing__factory, ParticipantRegistry__factory } from "../typechain-types";
 import type { Manifest } from "../sdk/manifest";
@@ -10,13 +10,14 @@ import { createApp } from "./app";
 import { SelfTradePrevention } from "./engine/types";
 import type { CoreEvents, LiveOrder, Trade } from "./exchange/core";
 import { Exchange } from "./exchange/exchange";
+import { WorkerSender } from "./settlement/sender";
 import type { ExchangeEnv } from "./config";
 
 export interface ExchangeServerOptions {
   env: ExchangeEnv;
   manifest: Manifest & { contracts: { Clearing?: string } };
-  /** The exchange operator's wallet (holds EXCHANGE), connected to the chain. */
-  operator: Signer;
+  /** The exchange operator's wallet (holds EXCHANGE), connected to the chain through a JSON-RPC provider. */
+  operator: Wallet | HDNodeWallet;
   journalFile: string;
   log: Logger;
   clock?: () => number;
@@ -36,7 +37,7 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
   const { env, manifest, operator, log } = opts;
   const clearingAddress = manifest.contracts.Clearing;
   if (!clearingAddress) throw new Error("the deployment has no Clearing contract");
-  const provider = operator.provider!;
+  const provider = operator.provider as JsonRpcProvider;
   const clearing = Clearing__factory.connect(clearingAddress, operator);
   const registry = ParticipantRegistry__factory.connect(manifest.contracts.ParticipantRegistry, provider);
   const [makerFeeBps, takerFeeBps, feeRecipient] = await clearing.fees();
@@ -54,7 +55,10 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
       if (b.rejected.size > 0) metrics.settled.inc({ result: "rejected" }, b.rejected.size);
     },
   };
+  const sender = new WorkerSender(provider._getConnection().url, operator.privateKey, clearingAddress);
   const exchange = await Exchange.open({
+    sender,
+    operator: operator.address,
     core: {
       allowanceToken: manifest.contracts.AllowanceToken,
       offsetToken: manifest.contracts.OffsetToken,

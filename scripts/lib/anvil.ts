@@ -85,6 +85,9 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
     "--base-fee", "0",
     "--hardfork", "cancun",
     "--accounts", "1",
+    // A permissioned network sets its own block gas limit; 100 M gas holds a settlement batch of
+    // about 2,000 trades.
+    "--gas-limit", "100000000",
     ...(opts.blockTime ? ["--block-time", String(opts.blockTime)] : []),
     ...(opts.args ?? []),
   ];

@@ -1,45 +1,85 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { Manifest } from "../../sdk/manifest";
-import { connectRpc, type ZeroFeeProvider } from "../../sdk/provider";
-import { readExchangeEnv } from "../../server/config";
-import { startExchangeServer, type RunningExchange } from "../../server/server";
-import { keystoreFile, unlockKeystore } from "./keystore";
 import type { Service, ServiceContext } from "./service";
 
 export interface ExchangeServiceOptions {
   /** The durable JSON-RPC: settlement transactions are acknowledged only once they are on disk. */
   rpcUrl: string;
-  manifest: Manifest;
+  deploymentsDir: string;
   walletDir: string;
   password: string;
   dataDir: string;
 }
 
-/** The exchange (REST + WebSocket, journal, settlement) inside `npm start`. */
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/**
+ * The exchange (REST + WebSocket, journal, settlement) as its own process (`server/main.ts`): its
+ * event loop serves orders only, and it fails or restarts alone. Ready when it prints its address;
+ * stopped with SIGTERM (it writes a snapshot and exits). Tied to `npm start` by a pipe: if the
+ * orchestrator dies, the exchange sees its standard input close and exits.
+ */
 export class ExchangeService implements Service {
   readonly name = "exchange";
-  private running: RunningExchange | undefined;
-  private provider: ZeroFeeProvider | undefined;
+  private child: ChildProcess | undefined;
+  private address: string | undefined;
+  private stopping = false;
 
   constructor(private readonly opts: ExchangeServiceOptions) {}
 
   get url(): string {
-    if (!this.running) throw new Error("the exchange is not started");
-    return this.running.url;
+    if (!this.address) throw new Error("the exchange is not started");
+    return this.address;
   }
 
   async start(ctx: ServiceContext): Promise<void> {
-    const env = readExchangeEnv();
-    this.provider = connectRpc(this.opts.rpcUrl);
-    const operator = (await unlockKeystore(keystoreFile(this.opts.walletDir, "exchange"), this.opts.password)).connect(this.provider);
-    const journalFile = env.ETS_EXCHANGE_JOURNAL ?? path.join(this.opts.dataDir, "exchange", "journal.log");
-    fs.mkdirSync(path.dirname(journalFile), { recursive: true });
-    this.running = await startExchangeServer({ env, manifest: this.opts.manifest, operator, journalFile, log: ctx.log });
+    const journal = process.env.ETS_EXCHANGE_JOURNAL ?? path.join(this.opts.dataDir, "exchange", "journal.log");
+    fs.mkdirSync(path.dirname(journal), { recursive: true });
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "server", "main.ts")], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        ETS_RPC_URL: this.opts.rpcUrl,
+        ETS_DEPLOYMENTS_DIR: this.opts.deploymentsDir,
+        ETS_WALLET_DIR: this.opts.walletDir,
+        ETS_PASSWORD: this.opts.password,
+        ETS_EXCHANGE_JOURNAL: journal,
+        ETS_EXIT_WITH_STDIN: "1",
+      },
+    });
+    this.child = child;
+    let output = "";
+    const ready = new Promise<string>((resolve, reject) => {
+      child.stdout!.on("data", (d: Buffer) => {
+        const text = d.toString("utf8");
+        for (const line of text.split("\n")) {
+          const m = /^exchange ready at (\S+)/.exec(line);
+          if (m) resolve(m[1]!);
+          else if (line.trim()) process.stdout.write(`${line}\n`);
+        }
+      });
+      child.stderr!.on("data", (d: Buffer) => {
+        output += d.toString("utf8");
+        process.stderr.write(d);
+      });
+      child.once("exit", (code, signal) => reject(new Error(`the exchange exited (code ${code}, signal ${signal}) before it was ready: ${output.trim()}`)));
+    });
+    this.address = await ready;
+    child.once("exit", (code, signal) => {
+      if (!this.stopping) ctx.fail(new Error(`the exchange exited (code ${code}, signal ${signal})`));
+    });
   }
 
   async stop(): Promise<void> {
-    await this.running?.close();
-    this.provider?.destroy();
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    this.stopping = true;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
   }
 }

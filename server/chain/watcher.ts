@@ -1,12 +1,17 @@
 import type { Logger } from "pino";
-import type { Clearing } from "../../typechain-types";
+import type { Clearing, ParticipantRegistry } from "../../typechain-types";
 import { toDomainError } from "../../sdk/errors";
 import type { Command } from "../exchange/commands";
 
+const ALL = 2n ** 256n;
+
 /**
- * Follows the Clearing contract's deposits and on-chain withdrawal requests and hands each to the
- * exchange as a command, exactly once (commands carry the log's reference and block, which the
- * journal keeps, so a restart resumes from the last block seen and skips what it already has).
+ * Follows the chain for what the exchange must know, and hands each event over exactly once (the
+ * journal keeps each command's log reference and block, so a restart resumes from the last block
+ * seen and skips what it already has):
+ * - Clearing: deposits, on-chain withdrawal requests, orders cancelled on chain;
+ * - registry: accounts frozen, closed or replaced (their open orders are cancelled) and every status
+ *   change (the exchange's cache of who may trade is refreshed).
  */
 export class ChainWatcher {
   private cursor: number;
@@ -18,8 +23,10 @@ export class ChainWatcher {
 
   constructor(
     private readonly clearing: Clearing,
+    private readonly registry: ParticipantRegistry,
     fromBlock: number,
     private readonly handle: (cmd: Command) => Promise<void>,
+    private readonly accountChanged: (wallet: string) => void,
     private readonly log: Logger,
     private readonly pollMs = 250,
     private readonly maxRange = 2_000,
@@ -27,10 +34,7 @@ export class ChainWatcher {
     this.cursor = fromBlock;
   }
 
-  /**
-   * Marks an event as already handled (from the journal) and moves the cursor to its block: a
-   * deposit by `txHash:logIndex`, a withdrawal request by `request:<id>`.
-   */
+  /** Marks an event as handled already (from the journal) and moves the cursor to its block. */
   remember(ref: string, block: number): void {
     this.seen.add(ref);
     if (block > this.cursor) this.cursor = block;
@@ -44,34 +48,62 @@ export class ChainWatcher {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Scans up to the head once (tests and start-up call it directly). */
+  /** Scans up to the head once (start-up calls it directly). */
   async poll(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
       const provider = this.clearing.runner!.provider!;
       const head = await provider.getBlockNumber();
+      const c = this.clearing.interface;
+      const r = this.registry.interface;
+      const topics = [
+        c.getEvent("Deposited").topicHash,
+        c.getEvent("WithdrawalRequested").topicHash,
+        c.getEvent("OrderCancelled").topicHash,
+        c.getEvent("NoncesCancelled").topicHash,
+        r.getEvent("AccountFrozen").topicHash,
+        r.getEvent("AccountUnfrozen").topicHash,
+        r.getEvent("AccountClosed").topicHash,
+        r.getEvent("AccountRecovered").topicHash,
+      ];
+      const addresses = [await this.clearing.getAddress(), await this.registry.getAddress()];
       while (this.cursor <= head) {
         const to = Math.min(head, this.cursor + this.maxRange - 1);
-        const deposited = this.clearing.interface.getEvent("Deposited").topicHash;
-        const requested = this.clearing.interface.getEvent("WithdrawalRequested").topicHash;
-        const logs = await provider.getLogs({
-          address: await this.clearing.getAddress(),
-          fromBlock: this.cursor,
-          toBlock: to,
-          topics: [[deposited, requested]],
-        });
+        const logs = await provider.getLogs({ address: addresses, fromBlock: this.cursor, toBlock: to, topics: [topics] });
         for (const log of logs) {
-          const parsed = this.clearing.interface.parseLog(log);
+          const parsed = (log.address.toLowerCase() === addresses[0]!.toLowerCase() ? c : r).parseLog(log);
           if (!parsed) continue;
-          const ref = parsed.name === "Deposited" ? `${log.transactionHash}:${log.index}` : `request:${parsed.args[0]}`;
+          const ref = parsed.name === "WithdrawalRequested" ? `request:${parsed.args[0]}` : `${log.transactionHash}:${log.index}`;
           if (this.seen.has(ref)) continue;
           const at = Math.floor(Date.now() / 1000);
-          const cmd: Command =
-            parsed.name === "Deposited"
-              ? { type: "deposit", at, trader: parsed.args[0], token: parsed.args[1], tokenId: parsed.args[2], amount: parsed.args[3], ref, block: log.blockNumber }
-              : { type: "withdrawalRequest", at, requestId: parsed.args[0], trader: parsed.args[1], token: parsed.args[2], tokenId: parsed.args[3], amount: parsed.args[4], block: log.blockNumber };
-          await this.handle(cmd);
+          const block = log.blockNumber;
+          const a = parsed.args;
+          let cmd: Command | undefined;
+          switch (parsed.name) {
+            case "Deposited":
+              cmd = { type: "deposit", at, trader: a[0], token: a[1], tokenId: a[2], amount: a[3], ref, block };
+              break;
+            case "WithdrawalRequested":
+              cmd = { type: "withdrawalRequest", at, requestId: a[0], trader: a[1], token: a[2], tokenId: a[3], amount: a[4], block };
+              break;
+            case "OrderCancelled":
+              cmd = { type: "chainCancel", at, trader: a[0], nonce: a[1], ref, block };
+              break;
+            case "NoncesCancelled":
+              cmd = { type: "chainCancel", at, trader: a[0], below: a[1], ref, block };
+              break;
+            case "AccountFrozen":
+            case "AccountClosed":
+            case "AccountRecovered":
+              this.accountChanged(a[0]);
+              cmd = { type: "chainCancel", at, trader: a[0], below: ALL, ref, block };
+              break;
+            case "AccountUnfrozen":
+              this.accountChanged(a[0]);
+              break;
+          }
+          if (cmd) await this.handle(cmd);
           this.seen.add(ref);
         }
         this.cursor = to + 1;

@@ -8,6 +8,12 @@ import type { Order } from "../../sdk/orders";
 export type Command =
   | { type: "order"; at: number; order: Order; signature: string; hash: string }
   | { type: "cancel"; at: number; trader: string; nonce: bigint }
+  /**
+   * Orders that the chain says can no longer trade: one nonce cancelled on the Clearing contract
+   * (`nonce`), every nonce below `below` (`cancelNoncesBelow`), or all of them (`below` = 2^256,
+   * when the registry froze, closed or replaced the trader's account).
+   */
+  | { type: "chainCancel"; at: number; trader: string; nonce?: bigint; below?: bigint; ref: string; block: number }
   | { type: "deposit"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; ref: string; block: number }
   | { type: "withdraw"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; nonce: bigint; expiry: bigint; signature: string }
   | { type: "withdrawalRequest"; at: number; requestId: bigint; trader: string; token: string; tokenId: bigint; amount: bigint; block: number }

@@ -232,6 +232,7 @@ export class ExchangeCore {
         return this.product(cmd.product) ? undefined : new DomainError("PRODUCT_UNKNOWN", `There is no product ${cmd.product}.`, "not_found");
       case "deposit":
       case "withdrawalRequest":
+      case "chainCancel":
       case "closeDay":
       case "expire":
         return undefined;
@@ -250,6 +251,14 @@ export class ExchangeCore {
         const id = this.byNonce.get(nonceKey(cmd.trader, cmd.nonce));
         const o = id === undefined ? undefined : this.orders.get(id);
         if (o && o.status === "open") this.engine.cancel(o.product.index, o.id);
+        break;
+      }
+      case "chainCancel": {
+        this.sawChainEvent(cmd.block, cmd.ref);
+        for (const o of this.ordersOf(cmd.trader)) {
+          const hit = cmd.nonce !== undefined ? o.order.nonce === cmd.nonce : o.order.nonce < (cmd.below ?? 0n);
+          if (o.status === "open" && hit) this.engine.cancel(o.product.index, o.id);
+        }
         break;
       }
       case "deposit": {

@@ -9,11 +9,16 @@ import { WITHDRAWAL_TYPES } from "../../sdk/orders";
 import { ChainWatcher } from "../chain/watcher";
 import { Journal } from "../journal/journal";
 import { SettlementPipeline, type PipelineEvents, type PipelineOptions } from "../settlement/pipeline";
+import type { SettlementSender } from "../settlement/sender";
 import { decodeCommand, encodeCommand, type Command } from "./commands";
 import { readSnapshot, encodeSnapshot, writeFileDurably } from "./snapshot-file";
 import { ExchangeCore, type CoreConfig, type CoreEvents, type LiveOrder, type Trade } from "./core";
 
 export interface ExchangeDeps {
+  /** Sends settlement transactions (from the operator's wallet). */
+  sender: SettlementSender;
+  /** The operator's address. */
+  operator: string;
   core: CoreConfig;
   pipeline: PipelineOptions;
   journalFile: string;
@@ -26,8 +31,7 @@ export interface ExchangeDeps {
   /** Unix seconds. */
   clock: () => number;
   events?: CoreEvents & PipelineEvents;
-  /** How long a registry status check is trusted, in ms. */
-  statusTtlMs?: number;
+
   watcherPollMs?: number;
   /** Write a snapshot after this many journal records (and on close). Default 50,000. */
   snapshotEvery?: number;
@@ -44,7 +48,8 @@ export class Exchange {
   readonly watcher: ChainWatcher;
   private readonly journal: Journal;
   private readonly replayed: number;
-  private readonly statusCache = new Map<string, { active: boolean; until: number }>();
+  /** Who may trade, as the registry said; an entry is dropped when the watcher sees its account change. */
+  private readonly statusCache = new Map<string, boolean>();
 
   private readonly snapshotFile: string;
   private readonly separator: Uint8Array;
@@ -64,9 +69,17 @@ export class Exchange {
       if (++seq <= this.lastSnapshot) continue;
       this.core.apply(decodeCommand(record), seq);
     }
-    this.watcher = new ChainWatcher(deps.clearing, deps.fromBlock, (cmd) => this.submitObserved(cmd), deps.log.child({ component: "watcher" }), deps.watcherPollMs);
+    this.watcher = new ChainWatcher(
+      deps.clearing,
+      deps.registry,
+      deps.fromBlock,
+      (cmd) => this.submitObserved(cmd),
+      (wallet) => this.statusCache.delete(wallet.toLowerCase()),
+      deps.log.child({ component: "watcher" }),
+      deps.watcherPollMs,
+    );
     for (const ref of this.core.chainCursor.refs) this.watcher.remember(ref, this.core.chainCursor.block);
-    this.pipeline = new SettlementPipeline(this.core, deps.clearing, () => this.replayed + this.journal.durableSeq, deps.pipeline, deps.log.child({ component: "settlement" }), deps.events);
+    this.pipeline = new SettlementPipeline(this.core, deps.clearing, deps.sender, deps.operator, () => this.replayed + this.journal.durableSeq, deps.pipeline, deps.log.child({ component: "settlement" }), deps.events);
     deps.log.info({ snapshot: this.lastSnapshot, replayed: this.replayed - this.lastSnapshot, trades: this.core.trades.lastId.toString() }, "exchange state rebuilt from the snapshot and the journal");
   }
 
@@ -109,7 +122,7 @@ export class Exchange {
     } catch {
       throw new DomainError("REQUEST_INVALID", "An order field is out of its EIP-712 type's range.", "validation");
     }
-    if (recoverSigner(hash, signature)?.toLowerCase() !== order.trader.toLowerCase()) {
+    if (recoverSigner(hash, signature) !== order.trader.toLowerCase()) {
       throw new DomainError("ORDER_SIGNATURE_INVALID", `The order is not signed by its trader ${order.trader}.`, "unauthorised");
     }
     await this.requireActive(order.trader);
@@ -170,14 +183,13 @@ export class Exchange {
 
   private async requireActive(trader: string): Promise<void> {
     const key = trader.toLowerCase();
-    const now = Date.now();
-    let hit = this.statusCache.get(key);
-    if (!hit || hit.until < now) {
-      const active = await this.deps.registry.isActive(trader);
-      hit = { active, until: now + (this.deps.statusTtlMs ?? 1_000) };
-      this.statusCache.set(key, hit);
+    let active = this.statusCache.get(key);
+    if (active === undefined) {
+      active = await this.deps.registry.isActive(trader);
+      // Only a positive answer is kept: a newly registered trader is let in at its next order.
+      if (active) this.statusCache.set(key, active);
     }
-    if (!hit.active) {
+    if (!active) {
       throw new DomainError("TRADER_NOT_ACTIVE", `${trader} has no active registry account (unregistered, frozen or closed).`, "unauthorised");
     }
   }

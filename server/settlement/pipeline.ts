@@ -3,6 +3,7 @@ import type { Clearing } from "../../typechain-types";
 import { toDomainError } from "../../sdk/errors";
 import type { ExchangeCore, PendingWithdrawal, Trade } from "../exchange/core";
 import { buildBatch, gasFor, type BuiltBatch } from "./batch";
+import type { SettlementSender } from "./sender";
 
 export interface PipelineOptions {
   /** Most trades in one batch. */
@@ -50,7 +51,11 @@ export class SettlementPipeline {
 
   constructor(
     private readonly core: ExchangeCore,
+    /** Read-only handle: last trade id, withdrawal states, nonces. */
     private readonly clearing: Clearing,
+    private readonly sender: SettlementSender,
+    /** The exchange operator's address (the sender of settlement transactions). */
+    private readonly operator: string,
     private readonly durableSeq: () => number,
     private readonly opts: PipelineOptions,
     private readonly log: Logger,
@@ -72,6 +77,7 @@ export class SettlementPipeline {
     this.timer = undefined;
     const deadline = Date.now() + 10_000;
     while ((this.inFlight.length > 0 || this.sending) && Date.now() < deadline) await sleep(50);
+    await this.sender.close();
   }
 
   /** Trades matched but not yet confirmed on chain. */
@@ -144,41 +150,43 @@ export class SettlementPipeline {
     return out;
   }
 
+  /**
+   * Hands a batch to the sender without waiting for the node's answer (which, through the durable
+   * RPC, comes only once the transaction is in a block and on disk): batches go out back to back
+   * with consecutive nonces, up to `maxInFlight`.
+   */
   private async send(built: BuiltBatch): Promise<void> {
-    const runner = this.clearing.runner;
     if (this.nonce === undefined) {
-      const address = await (runner as unknown as { getAddress(): Promise<string> }).getAddress();
-      this.nonce = await this.clearing.runner!.provider!.getTransactionCount(address, "pending");
+      this.nonce = await this.clearing.runner!.provider!.getTransactionCount(this.operator, "pending");
     }
-    const nonce = this.nonce;
-    const tx = await this.clearing.settle(built.batch, { nonce, gasLimit: gasFor(built, this.opts.blockGasLimit), gasPrice: 0n });
-    this.nonce = nonce + 1;
+    const nonce = this.nonce++;
     if (built.trades.length > 0) this.sentTradeId = built.lastTradeId;
     this.withdrawalCursor += built.withdrawals.length;
     const entry: InFlight = { built, nonce };
     this.inFlight.push(entry);
-    this.log.debug({ nonce, trades: built.trades.length, withdrawals: built.withdrawals.length, tx: tx.hash }, "batch sent");
-    tx.wait().then(
-      (receipt) => this.confirm(entry, receipt),
+    this.sender.send(built.batch, nonce, gasFor(built, this.opts.blockGasLimit)).then(
+      (sent) => {
+        this.log.debug({ nonce, trades: built.trades.length, withdrawals: built.withdrawals.length, tx: sent.hash }, "batch sent");
+        sent.confirmed.then(
+          (receipt) => this.confirm(entry, receipt),
+          (err) => this.fail(err, entry),
+        );
+      },
       (err) => this.fail(err, entry),
     );
   }
 
-  private confirm(entry: InFlight, receipt: Awaited<ReturnType<Awaited<ReturnType<Clearing["settle"]>>["wait"]>>): void {
+  private confirm(entry: InFlight, receipt: { status: number; hash: string; block: number; rejected: [bigint, number][] }): void {
     this.inFlight.splice(this.inFlight.indexOf(entry), 1);
-    if (!receipt || receipt.status !== 1) return this.fail(new Error("settlement transaction failed"), undefined);
-    const rejected = new Map<bigint, number>();
-    for (const log of receipt.logs) {
-      const parsed = this.clearing.interface.parseLog(log);
-      if (parsed?.name === "TradeRejected") rejected.set(parsed.args[0] as bigint, Number(parsed.args[1]));
-    }
+    if (receipt.status !== 1) return this.fail(new Error("settlement transaction failed"), undefined);
+    const rejected = new Map<bigint, number>(receipt.rejected);
     for (const [id, reason] of rejected) this.rejected.set(id, reason);
     if (rejected.size > 0) this.log.error({ rejected: [...rejected].map(([id, r]) => `${id}:${r}`) }, "trades rejected by the clearing contract");
     if (entry.built.trades.length > 0 && entry.built.lastTradeId > this.confirmedTradeId) this.confirmedTradeId = entry.built.lastTradeId;
     this.stats.batches++;
     this.stats.settled += entry.built.trades.length - rejected.size;
     this.stats.rejected += rejected.size;
-    this.events.confirmed?.({ lastTradeId: this.confirmedTradeId, trades: entry.built.trades, rejected, txHash: receipt.hash, block: receipt.blockNumber });
+    this.events.confirmed?.({ lastTradeId: this.confirmedTradeId, trades: entry.built.trades, rejected, txHash: receipt.hash, block: receipt.block });
   }
 
   /** After any failure: wait for what is in flight, re-read the chain, and go on from there. */
