@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { writeFileDurableSync } from "./durable-file";
 import type { ContractName } from "./permissions";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address");
@@ -38,15 +39,10 @@ export function readManifest(dir: string, chainId: number | bigint): Manifest | 
   return manifestSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
 }
 
-/** Writes the manifest atomically (temp file, fsync, rename). */
+/** Writes the manifest atomically and durably. */
 export function writeManifest(dir: string, manifest: Manifest): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = manifestPath(dir, manifest.chainId);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  fs.writeSync(fd, JSON.stringify(manifest, null, 2) + "\n");
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  writeFileDurableSync(file, JSON.stringify(manifest, null, 2) + "\n");
   return file;
 }

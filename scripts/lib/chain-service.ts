@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { startAnvil, type AnvilNode } from "./anvil";
-import { removeStaleTemps, writeFileDurable } from "./durable-file";
+import { removeStaleTemps, writeFileDurable } from "../../sdk/durable-file";
 import { DurableRpcProxy, type DurableRpcStats } from "./durable-rpc";
 import type { Service, ServiceContext } from "./service";
 

@@ -23,7 +23,7 @@ import { once } from "node:events";
 import zlib from "node:zlib";
 import { promisify } from "node:util";
 import type { AddressInfo } from "node:net";
-import { writeFileDurable } from "./durable-file";
+import { writeFileDurable } from "../../sdk/durable-file";
 import { silentLogger, type Logger } from "./logger";
 
 const gunzip = promisify(zlib.gunzip);

@@ -5,48 +5,12 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { Wallet, encryptKeystoreJson, getAddress, isAddress, scrypt, type ProgressCallback } from "ethers";
-import { fsyncDir } from "./durable-file";
+import { Wallet, encryptKeystoreJson, getAddress, isAddress } from "ethers";
+import { useNativeScrypt } from "../../sdk/keystore";
+import { fsyncDir } from "../../sdk/durable-file";
 
-let registered = false;
-
-/**
- * Makes ethers derive keystore keys with Node's native, asynchronous `crypto.scrypt` (libuv thread
- * pool) instead of its pure-JavaScript scrypt: about 0.4 s instead of several seconds per keystore
- * at ethers' default N = 2^17, and several keystores at once. At most `concurrency` derivations run
- * together (default: the number of CPUs): each takes 128 MiB and one core, and running more than
- * there are cores only thrashes the caches (measured: 4 at once on 2 cores take 3.3× as long as 2).
- */
-export function useNativeScrypt(concurrency = os.availableParallelism()): void {
-  if (registered) return;
-  const limit = new Semaphore(Math.max(1, concurrency));
-  scrypt.register(
-    (
-      passwd: Uint8Array,
-      salt: Uint8Array,
-      N: number,
-      r: number,
-      p: number,
-      dkLen: number,
-      progress?: ProgressCallback,
-    ) =>
-      limit.run(
-        () =>
-          new Promise<Uint8Array>((resolve, reject) => {
-            progress?.(0);
-            // Node refuses to use more than `maxmem` bytes; scrypt needs 128·N·r·p.
-            crypto.scrypt(passwd, salt, dkLen, { N, r, p, maxmem: 256 * N * r * p + (1 << 20) }, (err, key) => {
-              if (err) return reject(err);
-              progress?.(1);
-              resolve(new Uint8Array(key));
-            });
-          }),
-      ),
-  );
-  registered = true;
-}
+export { useNativeScrypt };
 
 /** The address a keystore file declares (read without decrypting), or undefined if it is not one. */
 export function keystoreAddress(file: string): string | undefined {
@@ -130,25 +94,5 @@ export async function unlockKeystore(file: string, password: string): Promise<Wa
       throw new Error(`the password (ETS_DEMO_PASSWORD) does not unlock ${file}`);
     }
     throw err;
-  }
-}
-
-/** A counting semaphore. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.size) this.active++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // a finishing task hands its slot over
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
   }
 }

@@ -11,7 +11,8 @@ import { Journal } from "../journal/journal";
 import { SettlementPipeline, type PipelineEvents, type PipelineOptions } from "../settlement/pipeline";
 import type { SettlementSender } from "../settlement/sender";
 import { decodeCommand, encodeCommand, type Command } from "./commands";
-import { readSnapshot, encodeSnapshot, writeFileDurably } from "./snapshot-file";
+import { readSnapshot, encodeSnapshot } from "./snapshot-file";
+import { writeFileDurableSync as writeFileDurably } from "../../sdk/durable-file";
 import { ExchangeCore, type CoreConfig, type CoreEvents, type LiveOrder, type Trade } from "./core";
 
 export interface ExchangeDeps {

@@ -1,6 +1,6 @@
 import fs from "node:fs";
-import path from "node:path";
 import type { CoreSnapshot } from "./core";
+
 
 const reviver = (_k: string, v: unknown) => (typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v);
 const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? `${v}n` : v);
@@ -13,23 +13,4 @@ export function encodeSnapshot(s: CoreSnapshot): string {
 export function readSnapshot(file: string): CoreSnapshot | undefined {
   if (!fs.existsSync(file)) return undefined;
   return JSON.parse(fs.readFileSync(file, "utf8"), reviver) as CoreSnapshot;
-}
-
-/** Replaces `file` atomically: temp file, fsync, rename, fsync of the folder. */
-export function writeFileDurably(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dir = fs.openSync(path.dirname(file), "r");
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
 }

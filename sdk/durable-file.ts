@@ -21,6 +21,26 @@ export async function writeFileDurable(file: string, data: string | Uint8Array, 
   await fsyncDir(dir);
 }
 
+/** {@link writeFileDurable}, blocking: for small files written at shutdown or at a commit point. */
+export function writeFileDurableSync(file: string, data: string | Uint8Array, mode = 0o644): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, "w", mode);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dirFd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
+}
+
 /** Makes a folder's entries (created, renamed, removed files) durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await fsp.open(dir, "r");
