@@ -46,17 +46,33 @@ const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint"
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-bench-e2e-"));
   const exchangePort = await freePort();
-  const start = launchStart({ ETS_DATA_DIR: dataDir, ETS_RPC_PORT: String(await freePort()), ETS_EXCHANGE_PORT: String(exchangePort), ETS_BLOCK_TIME: "1", ETS_LOG_LEVEL: "info", ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}) }, 120_000);
+  const start = launchStart(
+    {
+      ETS_DATA_DIR: dataDir,
+      ETS_RPC_PORT: String(await freePort()),
+      ETS_EXCHANGE_PORT: String(exchangePort),
+      ETS_BLOCK_TIME: "1",
+      ETS_LOG_LEVEL: "info",
+      ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
+    },
+    120_000,
+  );
   try {
     const ready = await start.ready;
     console.log(`npm start ready in ${(ready.elapsedMs / 1000).toFixed(1)} s`);
     const provider = connectRpc(ready.rpcUrl);
     const manifest = readManifest(path.join(dataDir, "deployments"), ready.chainId)!;
     const walletDir = path.join(dataDir, "wallets");
-    const unlock = async (name: string) => (await unlockKeystore(findKeystore(walletDir, name), PASSWORD)).connect(provider);
+    const unlock = async (name: string) =>
+      (await unlockKeystore(findKeystore(walletDir, name), PASSWORD)).connect(provider);
     const regulator = await unlock("regulator");
     const bank = await unlock("clearing-bank");
-    const names = fs.readdirSync(walletDir).filter((f) => f.startsWith("entity-")).map((f) => f.replace(/\.json$/, "")).sort().slice(0, WALLETS);
+    const names = fs
+      .readdirSync(walletDir)
+      .filter((f) => f.startsWith("entity-"))
+      .map((f) => f.replace(/\.json$/, ""))
+      .sort()
+      .slice(0, WALLETS);
     const traders = await Promise.all(names.map(unlock));
     const exchange = `http://127.0.0.1:${exchangePort}`;
 
@@ -71,7 +87,17 @@ async function main(): Promise<void> {
       setup.push(
         reg.offsets.importBatch(
           t.address,
-          { projectId: `BENCH-${i}`, projectType: "wind", hydro: false, methodology: "CM-001-V02", reductionStart: 1_388_534_400n, reductionEnd: 1_420_070_399n, serialFirst: 1n, serialLast: UNITS, originRef: `bench-${dataDir}-${i}` },
+          {
+            projectId: `BENCH-${i}`,
+            projectType: "wind",
+            hydro: false,
+            methodology: "CM-001-V02",
+            reductionStart: 1_388_534_400n,
+            reductionEnd: 1_420_070_399n,
+            serialFirst: 1n,
+            serialLast: UNITS,
+            originRef: `bench-${dataDir}-${i}`,
+          },
           { nonce: rn++ },
         ),
       );
@@ -94,11 +120,15 @@ async function main(): Promise<void> {
     // Every trader needs both sides' product: give each pair's partner a share of the other's batch
     // by trading is simplest; instead each pair trades the product of its first wallet.
     for (;;) {
-      const acc = (await (await fetch(`${exchange}/v1/accounts/${traders.at(-1)!.address}`)).json()) as { positions: unknown[] };
+      const acc = (await (await fetch(`${exchange}/v1/accounts/${traders.at(-1)!.address}`)).json()) as {
+        positions: unknown[];
+      };
       if (acc.positions.length >= 2) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    console.log(`setup: ${traders.length} wallets funded and deposited in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `setup: ${traders.length} wallets funded and deposited in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     // Pre-signed order flow per pair.
     const sep = domainSeparator(clearingDomain(manifest.chainId, clearingAddress));
@@ -117,7 +147,17 @@ async function main(): Promise<void> {
         const [seller, buyer] = r % 2 === 0 ? [a, b] : [b, a];
         const order = (w: number, isBuy: boolean, quantity: bigint, tif: number): string => {
           const t = traders[w]!;
-          const o: Order = { trader: t.address, token: manifest.contracts.OffsetToken, tokenId: product, isBuy, price: 3000n, quantity, timeInForce: tif, nonce: ++nonces[w]!, expiry: 0n };
+          const o: Order = {
+            trader: t.address,
+            token: manifest.contracts.OffsetToken,
+            tokenId: product,
+            isBuy,
+            price: 3000n,
+            quantity,
+            timeInForce: tif,
+            nonce: ++nonces[w]!,
+            expiry: 0n,
+          };
           return json({ order: o, signature: sign(t, sep, o) });
         };
         for (let k = 0; k < 10; k++) steps.push({ body: order(seller, false, 1n, 0), trades: 0 });
@@ -154,7 +194,11 @@ async function main(): Promise<void> {
         for (const s of steps) {
           if (performance.now() > deadline) return;
           const sent = performance.now();
-          const res = await fetch(`${exchange}/v1/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: s.body });
+          const res = await fetch(`${exchange}/v1/orders`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: s.body,
+          });
           const now = performance.now();
           orderLatency.push(now - sent);
           const out = (await res.json()) as { trades?: { tradeId: string }[]; error?: { code: string } };
@@ -176,10 +220,16 @@ async function main(): Promise<void> {
     const from = begin + WARMUP * 1000;
     const inWindow = [...settledAt.values()].filter((t) => t >= from && t <= stopAt).length;
     const sustained = inWindow / ((stopAt - from) / 1000);
-    const lat = [...ackAt].filter(([id]) => settledAt.has(id)).map(([id, at]) => settledAt.get(id)! - at).sort((x, y) => x - y);
+    const lat = [...ackAt]
+      .filter(([id]) => settledAt.has(id))
+      .map(([id, at]) => settledAt.get(id)! - at)
+      .sort((x, y) => x - y);
     const pct = (q: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(q * lat.length))]!);
     orderLatency.sort((x, y) => x - y);
-    const ackMs = { p50: Math.round(orderLatency[Math.floor(orderLatency.length / 2)] ?? 0), p99: Math.round(orderLatency[Math.floor(orderLatency.length * 0.99)] ?? 0) };
+    const ackMs = {
+      p50: Math.round(orderLatency[Math.floor(orderLatency.length / 2)] ?? 0),
+      p99: Math.round(orderLatency[Math.floor(orderLatency.length * 0.99)] ?? 0),
+    };
     const result = {
       benchmark: "e2e",
       date: new Date().toISOString(),

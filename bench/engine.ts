@@ -45,15 +45,39 @@ interface Totals {
 const SCENARIOS = {
   steady: {
     params: {},
-    expect: { fingerprint: "468f5dd5", volume: 27_433_874, fokRejects: 5_198, cancelHits: 154_945, cancelMisses: 538_183, resting: 1_871, restingLots: 94_126 },
+    expect: {
+      fingerprint: "468f5dd5",
+      volume: 27_433_874,
+      fokRejects: 5_198,
+      cancelHits: 154_945,
+      cancelMisses: 538_183,
+      resting: 1_871,
+      restingLots: 94_126,
+    },
   },
   "steady-journal": {
     params: {},
-    expect: { fingerprint: "468f5dd5", volume: 27_433_874, fokRejects: 5_198, cancelHits: 154_945, cancelMisses: 538_183, resting: 1_871, restingLots: 94_126 },
+    expect: {
+      fingerprint: "468f5dd5",
+      volume: 27_433_874,
+      fokRejects: 5_198,
+      cancelHits: 154_945,
+      cancelMisses: 538_183,
+      resting: 1_871,
+      restingLots: 94_126,
+    },
   },
   deep: {
     params: { pCancel: 0.3, cancelMaxDelay: 1000 },
-    expect: { fingerprint: "7c723ff9", volume: 27_398_537, fokRejects: 5_331, cancelHits: 63_375, cancelMisses: 147_018, resting: 93_616, restingLots: 4_717_442 },
+    expect: {
+      fingerprint: "7c723ff9",
+      volume: 27_398_537,
+      fokRejects: 5_331,
+      cancelHits: 63_375,
+      cancelMisses: 147_018,
+      resting: 93_616,
+      restingLots: 4_717_442,
+    },
   },
 } as const;
 type Scenario = keyof typeof SCENARIOS;
@@ -72,7 +96,11 @@ async function loadOrderFlow(): Promise<OrderFlow> {
  * With a journal every command is appended before it is applied, and a group is committed every
  * `GROUP` ops while the next group is matched (group commit), as the exchange does.
  */
-async function run(w: Workload, journal?: Journal, lat?: Float64Array): Promise<{ seconds: number; totals: Totals; newOrders: number }> {
+async function run(
+  w: Workload,
+  journal?: Journal,
+  lat?: Float64Array,
+): Promise<{ seconds: number; totals: Totals; newOrders: number }> {
   const totals: Totals = { volume: 0, fokRejects: 0, cancelHits: 0, cancelMisses: 0, resting: 0, restingLots: 0 };
   const listener: EngineListener = {
     onTrade(_p, _t, _m, _price, q) {
@@ -86,8 +114,21 @@ async function run(w: Workload, journal?: Journal, lat?: Float64Array): Promise<
   };
   const engine = new MatchingEngine(listener);
   // The shared stream has no price band (and every order is its own trader): reference 0 = no band.
-  const product = engine.addProduct({ name: "BENCH", referencePrice: 0, rules: { bandBps: 0, maxQuantity: 1_000_000 } });
-  const order: NewOrder = { id: 0, trader: 0, side: Side.Buy, type: OrderType.Limit, tif: TimeInForce.GTC, price: 0, quantity: 0, expiry: 0 };
+  const product = engine.addProduct({
+    name: "BENCH",
+    referencePrice: 0,
+    rules: { bandBps: 0, maxQuantity: 1_000_000 },
+  });
+  const order: NewOrder = {
+    id: 0,
+    trader: 0,
+    side: Side.Buy,
+    type: OrderType.Limit,
+    tif: TimeInForce.GTC,
+    price: 0,
+    quantity: 0,
+    expiry: 0,
+  };
   const { kind, side, price, size, ref, n } = w;
   const record = new Uint8Array(16);
   const view = new DataView(record.buffer);
@@ -140,10 +181,12 @@ async function run(w: Workload, journal?: Journal, lat?: Float64Array): Promise<
       if (started && lat) {
         const from = g;
         const starts = started.slice(0, end - g);
-        acks.push(ack.then(() => {
-          const t = performance.now();
-          for (let i = 0; i < starts.length; i++) lat[from + i] = (t - starts[i]!) * 1e6;
-        }));
+        acks.push(
+          ack.then(() => {
+            const t = performance.now();
+            for (let i = 0; i < starts.length; i++) lat[from + i] = (t - starts[i]!) * 1e6;
+          }),
+        );
       } else acks.push(ack);
       // Let the previous group's write and sync complete in the background while this one matches.
       await new Promise<void>((r) => setImmediate(r));
@@ -182,7 +225,10 @@ async function child(scenario: Scenario): Promise<void> {
     lat.sort();
     const mismatches = Object.entries(spec.expect)
       .filter(([k, v]) => (k === "fingerprint" ? fingerprint !== v : measured.totals[k as keyof Totals] !== v))
-      .map(([k, v]) => `${k}: expected ${v}, got ${k === "fingerprint" ? fingerprint : measured.totals[k as keyof Totals]}`);
+      .map(
+        ([k, v]) =>
+          `${k}: expected ${v}, got ${k === "fingerprint" ? fingerprint : measured.totals[k as keyof Totals]}`,
+      );
     process.stdout.write(
       JSON.stringify({
         scenario,
@@ -218,7 +264,10 @@ async function parent(): Promise<void> {
     for (let r = 0; r < runs; r++) {
       let out: string;
       try {
-        out = execFileSync(process.execPath, [...process.execArgv, __filename, "--child", scenario], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        out = execFileSync(process.execPath, [...process.execArgv, __filename, "--child", scenario], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+        });
       } catch (err) {
         out = String((err as { stdout?: string }).stdout ?? "");
         failed = true;

@@ -22,7 +22,14 @@ const SIZES = [1, 10, 100, 500];
 const TRADERS = 50;
 
 interface Flow {
-  generate(p?: Record<string, unknown>): { n: number; kind: Uint8Array; side: Uint8Array; price: Int32Array; size: Int32Array; ref: Int32Array };
+  generate(p?: Record<string, unknown>): {
+    n: number;
+    kind: Uint8Array;
+    side: Uint8Array;
+    price: Int32Array;
+    size: Int32Array;
+    ref: Int32Array;
+  };
 }
 interface PlannedTrade {
   buy: number;
@@ -33,7 +40,9 @@ interface PlannedTrade {
 }
 
 /** Trades of the engine on the shared order flow, with the orders (by stream id) behind them. */
-async function engineTrades(count: number): Promise<{ trades: PlannedTrade[]; orders: Map<number, { isBuy: boolean; price: bigint; quantity: bigint }> }> {
+async function engineTrades(
+  count: number,
+): Promise<{ trades: PlannedTrade[]; orders: Map<number, { isBuy: boolean; price: bigint; quantity: bigint }> }> {
   const flow = (await import(path.resolve(__dirname, "..", "..", "shared", "bench", "orderflow.mjs"))) as Flow;
   const w = flow.generate({ newOrders: 50_000 });
   const trades: PlannedTrade[] = [];
@@ -41,7 +50,13 @@ async function engineTrades(count: number): Promise<{ trades: PlannedTrade[]; or
   const engine = new MatchingEngine({
     onTrade(_p, taker, maker, price, quantity, takerSide) {
       const buyerIsMaker = takerSide === Side.Sell;
-      trades.push({ buy: buyerIsMaker ? maker : taker, sell: buyerIsMaker ? taker : maker, price: BigInt(price), quantity: BigInt(quantity), buyerIsMaker });
+      trades.push({
+        buy: buyerIsMaker ? maker : taker,
+        sell: buyerIsMaker ? taker : maker,
+        price: BigInt(price),
+        quantity: BigInt(quantity),
+        buyerIsMaker,
+      });
     },
     onDone() {},
     onRested() {},
@@ -59,7 +74,20 @@ async function engineTrades(count: number): Promise<{ trades: PlannedTrade[]; or
     // A market order is signed with a protective limit far from the mid.
     const price = k === 3 ? (isBuy ? 200_000 : 1) : w.price[i]!;
     orders.set(id, { isBuy, price: BigInt(price), quantity: BigInt(w.size[i]!) });
-    engine.submit(p, { id, trader: id, side: w.side[i]! as Side, type: OrderType.Limit, tif: k === 0 ? TimeInForce.GTC : k === 2 ? TimeInForce.FOK : TimeInForce.IOC, price, quantity: w.size[i]!, expiry: 0 }, 0);
+    engine.submit(
+      p,
+      {
+        id,
+        trader: id,
+        side: w.side[i]! as Side,
+        type: OrderType.Limit,
+        tif: k === 0 ? TimeInForce.GTC : k === 2 ? TimeInForce.FOK : TimeInForce.IOC,
+        price,
+        quantity: w.size[i]!,
+        expiry: 0,
+      },
+      0,
+    );
   }
   return { trades: trades.slice(0, count), orders };
 }
@@ -75,7 +103,15 @@ class Signer {
       const trader = this.m.traders[key % TRADERS]!;
       const nonce = (this.nonces.get(trader.address) ?? 0n) + 1n;
       this.nonces.set(trader.address, nonce);
-      const order: Order = { trader: trader.address, token: this.m.manifest.contracts.AllowanceToken, tokenId: VINTAGE, timeInForce: 0, expiry: 0n, nonce, ...o };
+      const order: Order = {
+        trader: trader.address,
+        token: this.m.manifest.contracts.AllowanceToken,
+        tokenId: VINTAGE,
+        timeInForce: 0,
+        expiry: 0n,
+        nonce,
+        ...o,
+      };
       s = await signOrder(trader, clearingDomain(this.m.manifest.chainId, this.m.manifest.contracts.Clearing!), order);
       this.signed.set(key, s);
     }
@@ -83,7 +119,13 @@ class Signer {
   }
 }
 
-async function settle(clearing: Clearing, signer: Signer, trades: PlannedTrade[], orders: Map<number, { isBuy: boolean; price: bigint; quantity: bigint }>, firstId: bigint): Promise<number> {
+async function settle(
+  clearing: Clearing,
+  signer: Signer,
+  trades: PlannedTrade[],
+  orders: Map<number, { isBuy: boolean; price: bigint; quantity: bigint }>,
+  firstId: bigint,
+): Promise<number> {
   const list: SignedOrder[] = [];
   const index = new Map<number, number>();
   const ref = async (key: number) => {
@@ -97,9 +139,18 @@ async function settle(clearing: Clearing, signer: Signer, trades: PlannedTrade[]
   };
   const fills = [];
   for (const [k, t] of trades.entries()) {
-    fills.push({ tradeId: firstId + BigInt(k), buy: await ref(t.buy), sell: await ref(t.sell), quantity: t.quantity, price: t.price, buyerIsMaker: t.buyerIsMaker });
+    fills.push({
+      tradeId: firstId + BigInt(k),
+      buy: await ref(t.buy),
+      sell: await ref(t.sell),
+      quantity: t.quantity,
+      price: t.price,
+      buyerIsMaker: t.buyerIsMaker,
+    });
   }
-  const receipt = await (await clearing.settle({ orders: list, fills, withdrawals: [], requests: [] }, { gasLimit: 29_000_000n })).wait();
+  const receipt = await (
+    await clearing.settle({ orders: list, fills, withdrawals: [], requests: [] }, { gasLimit: 29_000_000n })
+  ).wait();
   if (!receipt || receipt.status !== 1) throw new Error("settle failed");
   const settled = receipt.logs.filter((l) => clearing.interface.parseLog(l)?.name === "TradeSettled").length;
   if (settled !== trades.length) throw new Error(`${settled} of ${trades.length} trades settled`);
@@ -134,7 +185,9 @@ async function main(): Promise<void> {
         const gas = await settle(clearing, signer, trades.slice(at, at + size), orders, BigInt(at + 1));
         at += size;
         results[shape]![String(size)] = Math.round(gas / size);
-        console.log(`${shape.padEnd(12)} batch ${String(size).padStart(3)}: ${Math.round(gas / size).toLocaleString("en")} gas per trade`);
+        console.log(
+          `${shape.padEnd(12)} batch ${String(size).padStart(3)}: ${Math.round(gas / size).toLocaleString("en")} gas per trade`,
+        );
       }
     } finally {
       await m.stop();

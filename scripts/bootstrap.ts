@@ -209,7 +209,10 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
         takerFeeBps: opts.fees.takerBps,
       });
       manifest = withClearing.manifest;
-      log.info({ clearing: manifest.contracts.Clearing, ms: Math.round(performance.now() - t0) }, "clearing contract deployed");
+      log.info(
+        { clearing: manifest.contracts.Clearing, ms: Math.round(performance.now() - t0) },
+        "clearing contract deployed",
+      );
     }
 
     // The manifest is written last: its presence means "deployed, accounts opened, all of it in a
@@ -218,7 +221,9 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
     await allStored;
     if (created > 0) log.info({ created }, "keystores written");
     const manifestFile =
-      deploying || addClearing ? writeManifest(opts.deploymentsDir, manifest) : manifestPath(opts.deploymentsDir, opts.chainId);
+      deploying || addClearing
+        ? writeManifest(opts.deploymentsDir, manifest)
+        : manifestPath(opts.deploymentsDir, opts.chainId);
     if (deploying) log.info({ manifest: manifestFile }, "deployment manifest written");
 
     return {

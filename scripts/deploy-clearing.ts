@@ -27,7 +27,13 @@ export async function deployClearing(opts: ClearingOptions): Promise<{ manifest:
   const { regulator, contracts } = opts;
   const c = opts.manifest.contracts;
   const clearing = await (
-    await new Clearing__factory(regulator).deploy(c.Authority, c.ParticipantRegistry, c.AllowanceToken, c.OffsetToken, c.CashToken)
+    await new Clearing__factory(regulator).deploy(
+      c.Authority,
+      c.ParticipantRegistry,
+      c.AllowanceToken,
+      c.OffsetToken,
+      c.CashToken,
+    )
   ).waitForDeployment();
   const address = await clearing.getAddress();
 
@@ -37,13 +43,16 @@ export async function deployClearing(opts: ClearingOptions): Promise<{ manifest:
     if (!fn) throw new Error(`Clearing has no function ${signature}`);
     byRole.set(Roles[role], [...(byRole.get(Roles[role]) ?? []), fn.selector]);
   }
-  for (const [role, selectors] of byRole) await (await contracts.authority.setTargetFunctionRole(address, selectors, role)).wait();
+  for (const [role, selectors] of byRole)
+    await (await contracts.authority.setTargetFunctionRole(address, selectors, role)).wait();
   await (await contracts.authority.grantRole(Roles.EXCHANGE, opts.exchangeOperator, 0)).wait();
 
   const e = opts.exchangeEntity;
   const entity = await contracts.registry.entityOf(e.entityId);
   if (entity.category === 0n) {
-    await (await contracts.registry.registerEntity(e.entityId, 5, 0, e.name, id(e.creditCode), opts.exchangeOperator)).wait();
+    await (
+      await contracts.registry.registerEntity(e.entityId, 5, 0, e.name, id(e.creditCode), opts.exchangeOperator)
+    ).wait();
   } else if ((await contracts.registry.accountOf(opts.exchangeOperator)).status === 0n) {
     await (await contracts.registry.openAccount(e.entityId, opts.exchangeOperator)).wait();
   }

@@ -49,7 +49,9 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
   const registry = await (await new ParticipantRegistry__factory(signer).deploy(authorityAddr)).waitForDeployment();
   const registryAddr = await registry.getAddress();
   step("ParticipantRegistry");
-  const rules = await (await new TransferRules__factory(signer).deploy(authorityAddr, registryAddr)).waitForDeployment();
+  const rules = await (
+    await new TransferRules__factory(signer).deploy(authorityAddr, registryAddr)
+  ).waitForDeployment();
   const rulesAddr = await rules.getAddress();
   step("TransferRules");
   const allowances = await (
@@ -60,7 +62,9 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
     await new OffsetToken__factory(signer).deploy(authorityAddr, registryAddr, rulesAddr)
   ).waitForDeployment();
   step("OffsetToken");
-  const cash = await (await new CashToken__factory(signer).deploy(authorityAddr, registryAddr, rulesAddr)).waitForDeployment();
+  const cash = await (
+    await new CashToken__factory(signer).deploy(authorityAddr, registryAddr, rulesAddr)
+  ).waitForDeployment();
   step("CashToken");
 
   const manifest: Manifest = {
@@ -124,7 +128,11 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
   }
   step("role grants");
 
-  for (const token of [manifest.contracts.AllowanceToken, manifest.contracts.OffsetToken, manifest.contracts.CashToken]) {
+  for (const token of [
+    manifest.contracts.AllowanceToken,
+    manifest.contracts.OffsetToken,
+    manifest.contracts.CashToken,
+  ]) {
     await (await contracts.registry.addHoldingToken(token)).wait();
   }
   step("holding tokens");

@@ -2,12 +2,7 @@ import type { RoleName } from "./roles";
 
 /** The contracts of the registry, as named in the deployment manifest. */
 export type ContractName =
-  | "Authority"
-  | "ParticipantRegistry"
-  | "TransferRules"
-  | "AllowanceToken"
-  | "OffsetToken"
-  | "CashToken";
+  "Authority" | "ParticipantRegistry" | "TransferRules" | "AllowanceToken" | "OffsetToken" | "CashToken";
 
 const tokenFunctions = {
   "blockPending(uint256,string)": "REGISTRY_OPERATOR",
@@ -54,7 +49,8 @@ export const PERMISSIONS = {
 
 /** Which role may call each restricted function of the Clearing contract (deployed beside the registry). */
 export const CLEARING_PERMISSIONS = {
-  "settle((((address,address,uint256,bool,uint256,uint256,uint8,uint256,uint64),bytes)[],(uint64,uint32,uint32,uint128,uint128,bool)[],((address,address,uint256,uint256,uint256,uint64),bytes)[],uint256[]))": "EXCHANGE",
+  "settle((((address,address,uint256,bool,uint256,uint256,uint8,uint256,uint64),bytes)[],(uint64,uint32,uint32,uint128,uint128,bool)[],((address,address,uint256,uint256,uint256,uint64),bytes)[],uint256[]))":
+    "EXCHANGE",
   "setFees(uint16,uint16,address)": "REGULATOR",
   "setWithdrawalDelay(uint64)": "REGULATOR",
 } as const satisfies Record<string, RoleName>;

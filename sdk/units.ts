@@ -38,7 +38,8 @@ export function formatYuan(fen: bigint): string {
 function parseWhole(input: string | number | bigint, what: string, unit: string): bigint {
   const text = typeof input === "string" ? input.trim() : String(input);
   if (/^-/.test(text)) throw invalid(what, `${what} must be positive; got ${text}.`);
-  if (/^\d+\.\d*$|^\d*\.\d+$|e/i.test(text)) throw invalid(what, `${what} must be a whole number of ${unit}; got ${text}.`);
+  if (/^\d+\.\d*$|^\d*\.\d+$|e/i.test(text))
+    throw invalid(what, `${what} must be a whole number of ${unit}; got ${text}.`);
   if (!/^\d+$/.test(text)) throw invalid(what, `${what} must be a whole number of ${unit}; got "${text}".`);
   const value = BigInt(text);
   if (value === 0n) throw invalid(what, `${what} must be greater than zero.`);
@@ -62,7 +63,12 @@ export function parseVintage(input: string): bigint {
   if (/^\d{4}$/.test(text)) year = Number(text);
   else if (/^TJEA\d{2}$/.test(text)) year = 2000 + Number(text.slice(4));
   if (year === undefined || year < 2000 || year > 2100) {
-    throw new DomainError("INVALID_VINTAGE", `"${input}" is not a vintage: give a year such as 2014 or a product such as TJEA14.`, "validation", { field: "vintage" });
+    throw new DomainError(
+      "INVALID_VINTAGE",
+      `"${input}" is not a vintage: give a year such as 2014 or a product such as TJEA14.`,
+      "validation",
+      { field: "vintage" },
+    );
   }
   return BigInt(year);
 }
@@ -71,7 +77,12 @@ export function parseVintage(input: string): bigint {
 export function parseBatchId(input: string): bigint {
   const m = /^(?:CCER-)?(\d+)$/i.exec(input.trim());
   if (!m || BigInt(m[1] ?? "0") === 0n) {
-    throw new DomainError("INVALID_BATCH_ID", `"${input}" is not a CCER batch id: give a number such as 3 or CCER-3.`, "validation", { field: "batch" });
+    throw new DomainError(
+      "INVALID_BATCH_ID",
+      `"${input}" is not a CCER batch id: give a number such as 3 or CCER-3.`,
+      "validation",
+      { field: "batch" },
+    );
   }
   return BigInt(m[1] ?? "0");
 }
@@ -80,7 +91,12 @@ export function parseBatchId(input: string): bigint {
 export function parseAddress(input: string, what = "address"): string {
   const text = input.trim();
   if (!isAddress(text)) {
-    throw new DomainError("INVALID_ADDRESS", `${what} "${input}" is not an address (0x followed by 40 hex digits).`, "validation", { field: what });
+    throw new DomainError(
+      "INVALID_ADDRESS",
+      `${what} "${input}" is not an address (0x followed by 40 hex digits).`,
+      "validation",
+      { field: what },
+    );
   }
   return getAddress(text.toLowerCase());
 }

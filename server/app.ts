@@ -44,18 +44,28 @@ export function createApp(deps: AppDeps) {
     standardHeaders: "draft-8",
     legacyHeaders: false,
     keyGenerator: (req) => {
-      const b = req.body as { order?: { trader?: string }; cancel?: { trader?: string }; withdrawal?: { trader?: string } } | undefined;
+      const b = req.body as
+        { order?: { trader?: string }; cancel?: { trader?: string }; withdrawal?: { trader?: string } } | undefined;
       const trader = b?.order?.trader ?? b?.cancel?.trader ?? b?.withdrawal?.trader;
       return typeof trader === "string" ? trader.toLowerCase() : ipKeyGenerator(req.ip ?? "");
     },
     handler: (_req, res) => {
-      res.status(429).json({ error: { code: "RATE_LIMITED", message: `Too many requests: at most ${deps.rateLimitPerSecond} per second per trader.` } });
+      res.status(429).json({
+        error: {
+          code: "RATE_LIMITED",
+          message: `Too many requests: at most ${deps.rateLimitPerSecond} per second per trader.`,
+        },
+      });
     },
   });
 
   const traderOf = (o: number) => exchange.core.order(o)!.order.trader;
   const settlement = (t: Trade) =>
-    exchange.pipeline.rejected.has(t.tradeId) ? "rejected" : t.tradeId <= exchange.pipeline.lastConfirmedTradeId ? "settled" : "pending";
+    exchange.pipeline.rejected.has(t.tradeId)
+      ? "rejected"
+      : t.tradeId <= exchange.pipeline.lastConfirmedTradeId
+        ? "settled"
+        : "pending";
   const tradeView = (t: Trade) => presentTrade(t, traderOf(t.buyOrder), traderOf(t.sellOrder), settlement(t));
 
   app.get("/healthz", (_req, res) => {
@@ -110,10 +120,15 @@ export function createApp(deps: AppDeps) {
 
   app.get("/v1/books/:product", (req, res) => {
     const product = exchange.core.product(String(req.params.product));
-    if (!product) throw new DomainError("PRODUCT_UNKNOWN", `There is no product ${String(req.params.product)}.`, "not_found");
+    if (!product)
+      throw new DomainError("PRODUCT_UNKNOWN", `There is no product ${String(req.params.product)}.`, "not_found");
     const levels = z.coerce.number().int().min(1).max(100).default(10).parse(req.query.levels);
     const depth = exchange.core.engine.depth(product.index, levels);
-    const fmt = (l: { price: number; quantity: number; orders: number }) => ({ price: String(l.price), quantity: String(l.quantity), orders: l.orders });
+    const fmt = (l: { price: number; quantity: number; orders: number }) => ({
+      price: String(l.price),
+      quantity: String(l.quantity),
+      orders: l.orders,
+    });
     res.json({
       product: product.name,
       halted: exchange.core.engine.isHalted(product.index),
@@ -126,7 +141,8 @@ export function createApp(deps: AppDeps) {
 
   app.get("/v1/trades", (req, res) => {
     const product = req.query.product === undefined ? undefined : exchange.core.product(String(req.query.product));
-    if (req.query.product !== undefined && !product) throw new DomainError("PRODUCT_UNKNOWN", `There is no product ${String(req.query.product)}.`, "not_found");
+    if (req.query.product !== undefined && !product)
+      throw new DomainError("PRODUCT_UNKNOWN", `There is no product ${String(req.query.product)}.`, "not_found");
     const limit = limitQuery.parse(req.query.limit);
     res.json({ trades: exchange.core.trades.recent(limit, (t) => !product || t.product === product).map(tradeView) });
   });
@@ -148,7 +164,9 @@ export function createApp(deps: AppDeps) {
     res.status(202).json({ accepted: true });
   });
 
-  app.use((req, _res, next) => next(new DomainError("ROUTE_NOT_FOUND", `There is no ${req.method} ${req.path}.`, "not_found")));
+  app.use((req, _res, next) =>
+    next(new DomainError("ROUTE_NOT_FOUND", `There is no ${req.method} ${req.path}.`, "not_found")),
+  );
   app.use(errorHandler(log));
 
   /** Attaches the WebSocket stream at /v1/stream: book and trade updates as they happen. */

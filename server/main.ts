@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   const { chainId } = await provider.getNetwork();
   const manifest = readManifest(env.ETS_DEPLOYMENTS_DIR, chainId);
   if (!manifest) throw new Error(`no deployment manifest for chain ${chainId} in ${env.ETS_DEPLOYMENTS_DIR}`);
-  const operator = (await unlockKeystore(findKeystore(env.ETS_WALLET_DIR, env.ETS_EXCHANGE_WALLET), env.ETS_PASSWORD)).connect(provider);
+  const operator = (
+    await unlockKeystore(findKeystore(env.ETS_WALLET_DIR, env.ETS_EXCHANGE_WALLET), env.ETS_PASSWORD)
+  ).connect(provider);
   const journalFile = path.resolve(env.ETS_EXCHANGE_JOURNAL);
   await import("node:fs").then((fs) => fs.mkdirSync(path.dirname(journalFile), { recursive: true }));
   const running = await startExchangeServer({ env: readExchangeEnv(), manifest, operator, journalFile, log });

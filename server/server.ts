@@ -30,7 +30,11 @@ export interface RunningExchange {
   close(): Promise<void>;
 }
 
-const STP = { none: SelfTradePrevention.None, "cancel-taker": SelfTradePrevention.CancelTaker, "cancel-maker": SelfTradePrevention.CancelMaker } as const;
+const STP = {
+  none: SelfTradePrevention.None,
+  "cancel-taker": SelfTradePrevention.CancelTaker,
+  "cancel-maker": SelfTradePrevention.CancelMaker,
+} as const;
 
 /** Starts the exchange: rebuilds its state from the journal, resumes settlement, listens. */
 export async function startExchangeServer(opts: ExchangeServerOptions): Promise<RunningExchange> {
@@ -87,7 +91,12 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
     events,
     snapshotEvery: env.ETS_SNAPSHOT_EVERY,
   });
-  const { app, attachStream } = createApp({ exchange, log, metrics, rateLimitPerSecond: env.ETS_RATE_LIMIT_PER_SECOND });
+  const { app, attachStream } = createApp({
+    exchange,
+    log,
+    metrics,
+    rateLimitPerSecond: env.ETS_RATE_LIMIT_PER_SECOND,
+  });
   const server = http.createServer(app);
   const stream = attachStream(server);
   relay.trade = stream.trade;

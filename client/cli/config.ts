@@ -49,7 +49,7 @@ export const DEFAULTS = {
   rpcUrl: "http://127.0.0.1:8545",
   exchangeUrl: "http://127.0.0.1:8600",
   walletDir: "data/wallets",
-  deploymentsDir: "deployments",
+  deploymentsDir: "data/deployments",
 } as const;
 
 /** Builds and checks the configuration; a bad value is INVALID_CONFIG naming the setting. */

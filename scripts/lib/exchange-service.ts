@@ -64,7 +64,9 @@ export class ExchangeService implements Service {
         output += d.toString("utf8");
         process.stderr.write(d);
       });
-      child.once("exit", (code, signal) => reject(new Error(`the exchange exited (code ${code}, signal ${signal}) before it was ready: ${output.trim()}`)));
+      child.once("exit", (code, signal) =>
+        reject(new Error(`the exchange exited (code ${code}, signal ${signal}) before it was ready: ${output.trim()}`)),
+      );
     });
     this.address = await ready;
     child.once("exit", (code, signal) => {

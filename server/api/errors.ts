@@ -15,7 +15,9 @@ const STATUS: Record<ErrorKind, number> = {
 /** Names each offending field of a zod error. */
 export function fromZod(err: ZodError): DomainError {
   const fields = err.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-  return new DomainError("REQUEST_INVALID", `The request is not valid — ${fields.join("; ")}.`, "validation", { fields });
+  return new DomainError("REQUEST_INVALID", `The request is not valid — ${fields.join("; ")}.`, "validation", {
+    fields,
+  });
 }
 
 /** One error middleware: `{ "error": { "code", "message" } }` with a 4xx (or 5xx) status. */

@@ -6,10 +6,24 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    orders: new Counter({ name: "ets_orders_total", help: "Orders received, by outcome", labelNames: ["outcome"], registers: [registry] }),
+    orders: new Counter({
+      name: "ets_orders_total",
+      help: "Orders received, by outcome",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
     trades: new Counter({ name: "ets_trades_total", help: "Trades matched", registers: [registry] }),
-    settled: new Counter({ name: "ets_trades_settled_total", help: "Trades confirmed on chain, by result", labelNames: ["result"], registers: [registry] }),
-    backlog: new Gauge({ name: "ets_settlement_backlog", help: "Trades matched and not yet confirmed on chain", registers: [registry] }),
+    settled: new Counter({
+      name: "ets_trades_settled_total",
+      help: "Trades confirmed on chain, by result",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
+    backlog: new Gauge({
+      name: "ets_settlement_backlog",
+      help: "Trades matched and not yet confirmed on chain",
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: "ets_request_seconds",
       help: "REST request latency",

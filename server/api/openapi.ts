@@ -4,16 +4,39 @@ const address = { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" };
 const error = {
   type: "object",
   required: ["error"],
-  properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: { code: { type: "string" }, message: { type: "string" } },
+    },
+  },
 };
 const errors = {
-  "400": { description: "Malformed or invalid request", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "403": { description: "Bad signature, or trader not active", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "404": { description: "Unknown product or order", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "409": { description: "Conflicts with the state (balance, nonce, status)", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "429": { description: "Rate limited", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+  "400": {
+    description: "Malformed or invalid request",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "403": {
+    description: "Bad signature, or trader not active",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "404": {
+    description: "Unknown product or order",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "409": {
+    description: "Conflicts with the state (balance, nonce, status)",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "429": {
+    description: "Rate limited",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
 };
-const json = (ref: string) => ({ content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const json = (ref: string) => ({
+  content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 
 export const openApiDocument = {
   openapi: "3.1.0",
@@ -28,7 +51,10 @@ export const openApiDocument = {
       post: {
         summary: "Submit a signed order",
         requestBody: { required: true, ...json("SignedOrder") },
-        responses: { "201": { description: "Accepted and durable; the trades it made at once", ...json("OrderResult") }, ...errors },
+        responses: {
+          "201": { description: "Accepted and durable; the trades it made at once", ...json("OrderResult") },
+          ...errors,
+        },
       },
       get: {
         summary: "A trader's orders",
@@ -36,19 +62,43 @@ export const openApiDocument = {
           { name: "trader", in: "query", required: true, schema: address },
           { name: "status", in: "query", schema: { type: "string", enum: ["open", "all"] } },
         ],
-        responses: { "200": { description: "Orders", content: { "application/json": { schema: { type: "object", properties: { orders: { type: "array", items: { $ref: "#/components/schemas/Order" } } } } } } }, ...errors },
+        responses: {
+          "200": {
+            description: "Orders",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  properties: { orders: { type: "array", items: { $ref: "#/components/schemas/Order" } } },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
       },
     },
     "/v1/orders/cancel": {
       post: {
         summary: "Cancel an order by its nonce (signed Cancel(address trader,uint256 nonce,uint64 expiry))",
         requestBody: { required: true, ...json("SignedCancel") },
-        responses: { "200": { description: "The cancelled order", content: { "application/json": { schema: { type: "object", properties: { order: { $ref: "#/components/schemas/Order" } } } } } }, ...errors },
+        responses: {
+          "200": {
+            description: "The cancelled order",
+            content: {
+              "application/json": {
+                schema: { type: "object", properties: { order: { $ref: "#/components/schemas/Order" } } },
+              },
+            },
+          },
+          ...errors,
+        },
       },
     },
     "/v1/withdrawals": {
       post: {
-        summary: "Withdraw from the trading account to the registry wallet (signed Withdrawal), executed in the next settlement batch",
+        summary:
+          "Withdraw from the trading account to the registry wallet (signed Withdrawal), executed in the next settlement batch",
         requestBody: { required: true, ...json("SignedWithdrawal") },
         responses: { "202": { description: "Accepted" }, ...errors },
       },
@@ -81,8 +131,18 @@ export const openApiDocument = {
         responses: { "200": { description: "Positions" }, ...errors },
       },
     },
-    "/v1/stream": { get: { summary: "WebSocket: {type:'trade'} and {type:'book'} messages", responses: { "101": { description: "Switching protocols" } } } },
-    "/healthz": { get: { summary: "Liveness and settlement state", responses: { "200": { description: "OK" }, "503": { description: "Chain unreachable" } } } },
+    "/v1/stream": {
+      get: {
+        summary: "WebSocket: {type:'trade'} and {type:'book'} messages",
+        responses: { "101": { description: "Switching protocols" } },
+      },
+    },
+    "/healthz": {
+      get: {
+        summary: "Liveness and settlement state",
+        responses: { "200": { description: "OK" }, "503": { description: "Chain unreachable" } },
+      },
+    },
     "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "Metrics" } } } },
   },
   components: {
@@ -103,7 +163,13 @@ export const openApiDocument = {
           status: { type: "string", enum: ["open", "filled", "cancelled", "expired", "unfilled", "rejected"] },
         },
       },
-      OrderResult: { type: "object", properties: { order: { $ref: "#/components/schemas/Order" }, trades: { type: "array", items: { type: "object" } } } },
+      OrderResult: {
+        type: "object",
+        properties: {
+          order: { $ref: "#/components/schemas/Order" },
+          trades: { type: "array", items: { type: "object" } },
+        },
+      },
       SignedOrder: {
         type: "object",
         required: ["order", "signature"],
@@ -116,7 +182,10 @@ export const openApiDocument = {
               token: { ...address, description: "AllowanceToken or OffsetToken" },
               tokenId: { ...amount, description: "Vintage year or CCER batch id" },
               isBuy: { type: "boolean" },
-              price: { ...amount, description: "Limit price, fen per tonne (a market order is an IOC at its protective limit)" },
+              price: {
+                ...amount,
+                description: "Limit price, fen per tonne (a market order is an IOC at its protective limit)",
+              },
               quantity: { ...amount, description: "Tonnes" },
               timeInForce: { type: "integer", enum: [0, 1, 2], description: "0 = GTC, 1 = IOC, 2 = FOK" },
               nonce: { ...amount, description: "Unique per trader" },
@@ -129,13 +198,19 @@ export const openApiDocument = {
       SignedCancel: {
         type: "object",
         required: ["cancel", "signature"],
-        properties: { cancel: { type: "object", properties: { trader: address, nonce: amount, expiry: amount } }, signature: { type: "string" } },
+        properties: {
+          cancel: { type: "object", properties: { trader: address, nonce: amount, expiry: amount } },
+          signature: { type: "string" },
+        },
       },
       SignedWithdrawal: {
         type: "object",
         required: ["withdrawal", "signature"],
         properties: {
-          withdrawal: { type: "object", properties: { trader: address, token: address, tokenId: amount, amount, nonce: amount, expiry: amount } },
+          withdrawal: {
+            type: "object",
+            properties: { trader: address, token: address, tokenId: amount, amount, nonce: amount, expiry: amount },
+          },
           signature: { type: "string" },
         },
       },

@@ -43,5 +43,11 @@ export function presentProduct(p: ProductInfo) {
 
 export function presentPosition(asset: string, p: Position) {
   const [token, tokenId] = asset.split(":");
-  return { token, tokenId, balance: p.balance.toString(), reserved: p.reserved.toString(), available: (p.balance - p.reserved).toString() };
+  return {
+    token,
+    tokenId,
+    balance: p.balance.toString(),
+    reserved: p.reserved.toString(),
+    available: (p.balance - p.reserved).toString(),
+  };
 }

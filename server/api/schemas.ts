@@ -1,28 +1,35 @@
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address (0x and 40 hex digits)");
-const hexSignature = z.string().regex(/^0x[0-9a-fA-F]+$/, "must be a hex signature").max(2 + 2 * 4096);
+const hexSignature = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]+$/, "must be a hex signature")
+  .max(2 + 2 * 4096);
 /** A whole number as a decimal string (JSON numbers lose precision), or a safe JSON integer. */
 const whole = (what: string, max = 2n ** 256n - 1n) =>
-  z
-    .union([z.string(), z.number()])
-    .transform((v, ctx) => {
-      const text = String(v).trim();
-      if (!/^\d+$/.test(text)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} must be a whole number written in decimal digits` });
-        return z.NEVER;
-      }
-      if (typeof v === "number" && !Number.isSafeInteger(v)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} is too large for a JSON number; send it as a string` });
-        return z.NEVER;
-      }
-      const n = BigInt(text);
-      if (n > max) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} is out of range` });
-        return z.NEVER;
-      }
-      return n;
-    });
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const text = String(v).trim();
+    if (!/^\d+$/.test(text)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `${what} must be a whole number written in decimal digits`,
+      });
+      return z.NEVER;
+    }
+    if (typeof v === "number" && !Number.isSafeInteger(v)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `${what} is too large for a JSON number; send it as a string`,
+      });
+      return z.NEVER;
+    }
+    const n = BigInt(text);
+    if (n > max) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} is out of range` });
+      return z.NEVER;
+    }
+    return n;
+  });
 
 export const orderSchema = z
   .object({

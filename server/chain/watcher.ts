@@ -70,11 +70,17 @@ export class ChainWatcher {
       const addresses = [await this.clearing.getAddress(), await this.registry.getAddress()];
       while (this.cursor <= head) {
         const to = Math.min(head, this.cursor + this.maxRange - 1);
-        const logs = await provider.getLogs({ address: addresses, fromBlock: this.cursor, toBlock: to, topics: [topics] });
+        const logs = await provider.getLogs({
+          address: addresses,
+          fromBlock: this.cursor,
+          toBlock: to,
+          topics: [topics],
+        });
         for (const log of logs) {
           const parsed = (log.address.toLowerCase() === addresses[0]!.toLowerCase() ? c : r).parseLog(log);
           if (!parsed) continue;
-          const ref = parsed.name === "WithdrawalRequested" ? `request:${parsed.args[0]}` : `${log.transactionHash}:${log.index}`;
+          const ref =
+            parsed.name === "WithdrawalRequested" ? `request:${parsed.args[0]}` : `${log.transactionHash}:${log.index}`;
           if (this.seen.has(ref)) continue;
           const at = Math.floor(Date.now() / 1000);
           const block = log.blockNumber;
@@ -85,7 +91,16 @@ export class ChainWatcher {
               cmd = { type: "deposit", at, trader: a[0], token: a[1], tokenId: a[2], amount: a[3], ref, block };
               break;
             case "WithdrawalRequested":
-              cmd = { type: "withdrawalRequest", at, requestId: a[0], trader: a[1], token: a[2], tokenId: a[3], amount: a[4], block };
+              cmd = {
+                type: "withdrawalRequest",
+                at,
+                requestId: a[0],
+                trader: a[1],
+                token: a[2],
+                tokenId: a[3],
+                amount: a[4],
+                block,
+              };
               break;
             case "OrderCancelled":
               cmd = { type: "chainCancel", at, trader: a[0], nonce: a[1], ref, block };

@@ -1,6 +1,14 @@
 import { MarketDay, type DailyBar } from "./market-data";
 import { OrderBook, type RestingOrder } from "./order-book";
-import { DoneReason, OrderType, SelfTradePrevention, Side, type BookListener, type DepthLevel, type NewOrder } from "./types";
+import {
+  DoneReason,
+  OrderType,
+  SelfTradePrevention,
+  Side,
+  type BookListener,
+  type DepthLevel,
+  type NewOrder,
+} from "./types";
 import { band, checkOrder, DEFAULT_RULES, MAX_PRICE, type OrderRejection, type ProductRules } from "./validation";
 
 /** Everything the engine does, with the product it happened in (its index from `addProduct`). */
@@ -51,7 +59,11 @@ export class MatchingEngine {
 
   addProduct(config: ProductConfig, restore?: ProductSnapshot): number {
     if (this.index.has(config.name)) throw new Error(`product ${config.name} exists`);
-    if (!Number.isSafeInteger(config.referencePrice) || config.referencePrice < 0 || config.referencePrice > MAX_PRICE) {
+    if (
+      !Number.isSafeInteger(config.referencePrice) ||
+      config.referencePrice < 0 ||
+      config.referencePrice > MAX_PRICE
+    ) {
       throw new Error(`reference price of ${config.name} must be a whole number of fen`);
     }
     const n = this.products.length;
@@ -145,11 +157,20 @@ export class MatchingEngine {
    * A block deal (大宗协议交易): two orders that name each other, traded at their agreed price
    * outside the book, at least the block minimum, within the block band.
    */
-  blockDeal(product: number, buyId: number, buyTrader: number, sellId: number, sellTrader: number, price: number, quantity: number): OrderRejection | undefined {
+  blockDeal(
+    product: number,
+    buyId: number,
+    buyTrader: number,
+    sellId: number,
+    sellTrader: number,
+    price: number,
+    quantity: number,
+  ): OrderRejection | undefined {
     const p = this.products[product];
     if (!p) return "PRODUCT_UNKNOWN";
     if (p.halted) return "PRODUCT_HALTED";
-    if (!Number.isSafeInteger(buyId) || !Number.isSafeInteger(sellId) || buyId < 0 || sellId < 0 || buyId === sellId) return "ORDER_ID_INVALID";
+    if (!Number.isSafeInteger(buyId) || !Number.isSafeInteger(sellId) || buyId < 0 || sellId < 0 || buyId === sellId)
+      return "ORDER_ID_INVALID";
     if (buyTrader === sellTrader) return "BLOCK_DEAL_SAME_TRADER";
     if (!Number.isSafeInteger(price) || price <= 0 || price > MAX_PRICE) return "ORDER_PRICE_INVALID";
     if (price % p.rules.tick !== 0) return "ORDER_PRICE_OFF_TICK";
@@ -186,7 +207,15 @@ export class MatchingEngine {
   /** Rebuilds products from a snapshot (into an engine without products). */
   restore(products: readonly ProductSnapshot[]): void {
     for (const p of products) {
-      this.addProduct({ name: p.name, rules: p.rules, referencePrice: p.day.previousClose, selfTradePrevention: p.selfTradePrevention }, p);
+      this.addProduct(
+        {
+          name: p.name,
+          rules: p.rules,
+          referencePrice: p.day.previousClose,
+          selfTradePrevention: p.selfTradePrevention,
+        },
+        p,
+      );
     }
   }
 

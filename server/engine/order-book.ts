@@ -73,7 +73,16 @@ export class OrderBook {
    * A limit order. `price` is the limit; returns the quantity filled. GTC rests its rest; IOC drops
    * it; FOK trades only if it can fill completely (checked before matching).
    */
-  limit(id: number, trader: number, side: Side, price: number, quantity: number, tif: TimeInForce, expiry: number, now: number): number {
+  limit(
+    id: number,
+    trader: number,
+    side: Side,
+    price: number,
+    quantity: number,
+    tif: TimeInForce,
+    expiry: number,
+    now: number,
+  ): number {
     if (this.heapSize !== 0) this.expire(now);
     if (tif === TimeInForce.FOK && this.fillable(trader, side, price, quantity) < quantity) {
       this.listener.onDone(id, DoneReason.FokRejected, quantity);
@@ -97,7 +106,15 @@ export class OrderBook {
    * A market order: an IOC (or FOK) without a price limit other than `protection` (the band edge
    * the caller allows; pass +/-Infinity for none). Returns the quantity filled.
    */
-  market(id: number, trader: number, side: Side, quantity: number, tif: TimeInForce, protection: number, now: number): number {
+  market(
+    id: number,
+    trader: number,
+    side: Side,
+    quantity: number,
+    tif: TimeInForce,
+    protection: number,
+    now: number,
+  ): number {
     return this.limit(id, trader, side, protection, quantity, tif === TimeInForce.FOK ? tif : TimeInForce.IOC, 0, now);
   }
 
@@ -229,7 +246,15 @@ export class OrderBook {
     return total;
   }
 
-  private rest(id: number, trader: number, side: Side, price: number, quantity: number, expiry: number, notify = true): void {
+  private rest(
+    id: number,
+    trader: number,
+    side: Side,
+    price: number,
+    quantity: number,
+    expiry: number,
+    notify = true,
+  ): void {
     const slot = this.pool.alloc(id, trader, side, price, quantity, expiry);
     (side === Side.Buy ? this.bids : this.asks).append(slot);
     this.slotOf.set(id, slot);

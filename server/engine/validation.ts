@@ -59,12 +59,18 @@ export function band(reference: number, bps: number): { low: number; high: numbe
 }
 
 /** Checks an order against the product's rules; returns the rejection or undefined. */
-export function checkOrder(o: NewOrder, rules: ProductRules, reference: number, now: number): OrderRejection | undefined {
+export function checkOrder(
+  o: NewOrder,
+  rules: ProductRules,
+  reference: number,
+  now: number,
+): OrderRejection | undefined {
   if (!Number.isSafeInteger(o.id) || o.id < 0) return "ORDER_ID_INVALID";
   if (!Number.isInteger(o.trader) || o.trader < 0 || o.trader > 0x7fffffff) return "ORDER_TRADER_INVALID";
   if (o.side !== Side.Buy && o.side !== Side.Sell) return "ORDER_SIDE_INVALID";
   if (o.type !== OrderType.Limit && o.type !== OrderType.Market) return "ORDER_TYPE_INVALID";
-  if (o.tif !== TimeInForce.GTC && o.tif !== TimeInForce.IOC && o.tif !== TimeInForce.FOK) return "ORDER_TIME_IN_FORCE_INVALID";
+  if (o.tif !== TimeInForce.GTC && o.tif !== TimeInForce.IOC && o.tif !== TimeInForce.FOK)
+    return "ORDER_TIME_IN_FORCE_INVALID";
   if (o.type === OrderType.Market && o.tif === TimeInForce.GTC) return "ORDER_TIME_IN_FORCE_INVALID";
   if (!Number.isSafeInteger(o.quantity) || o.quantity <= 0) return "ORDER_QUANTITY_INVALID";
   if (o.quantity % rules.lot !== 0) return "ORDER_QUANTITY_OFF_LOT";

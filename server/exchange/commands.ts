@@ -14,9 +14,37 @@ export type Command =
    * when the registry froze, closed or replaced the trader's account).
    */
   | { type: "chainCancel"; at: number; trader: string; nonce?: bigint; below?: bigint; ref: string; block: number }
-  | { type: "deposit"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; ref: string; block: number }
-  | { type: "withdraw"; at: number; trader: string; token: string; tokenId: bigint; amount: bigint; nonce: bigint; expiry: bigint; signature: string }
-  | { type: "withdrawalRequest"; at: number; requestId: bigint; trader: string; token: string; tokenId: bigint; amount: bigint; block: number }
+  | {
+      type: "deposit";
+      at: number;
+      trader: string;
+      token: string;
+      tokenId: bigint;
+      amount: bigint;
+      ref: string;
+      block: number;
+    }
+  | {
+      type: "withdraw";
+      at: number;
+      trader: string;
+      token: string;
+      tokenId: bigint;
+      amount: bigint;
+      nonce: bigint;
+      expiry: bigint;
+      signature: string;
+    }
+  | {
+      type: "withdrawalRequest";
+      at: number;
+      requestId: bigint;
+      trader: string;
+      token: string;
+      tokenId: bigint;
+      amount: bigint;
+      block: number;
+    }
   | { type: "halt"; at: number; product: string }
   | { type: "resume"; at: number; product: string }
   | { type: "closeDay"; at: number }

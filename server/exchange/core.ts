@@ -149,16 +149,12 @@ export class ExchangeCore {
   ) {
     this.cash = assetKey(config.cashToken, 0n);
     this.maxFeeBps = BigInt(Math.max(config.makerFeeBps, config.takerFeeBps));
-    const core = this;
     const listener: EngineListener = {
-      onTrade(product, takerId, makerId, price, quantity, takerSide) {
-        core.onTrade(product, takerId, makerId, price, quantity, takerSide);
-      },
-      onDone(_product, orderId, reason) {
-        core.onDone(orderId, reason);
-      },
-      onRested() {},
-      onBlockDeal() {},
+      onTrade: (product, takerId, makerId, price, quantity, takerSide) =>
+        this.onTrade(product, takerId, makerId, price, quantity, takerSide),
+      onDone: (_product, orderId, reason) => this.onDone(orderId, reason),
+      onRested: () => undefined,
+      onBlockDeal: () => undefined,
     };
     this.engine = new MatchingEngine(listener);
   }
@@ -209,27 +205,42 @@ export class ExchangeCore {
       case "cancel": {
         const id = this.byNonce.get(nonceKey(cmd.trader, cmd.nonce));
         const o = id === undefined ? undefined : this.orders.get(id);
-        if (!o) return new DomainError("ORDER_NOT_FOUND", `No order of ${cmd.trader} has nonce ${cmd.nonce}.`, "not_found");
-        if (o.status !== "open") return new DomainError("ORDER_NOT_OPEN", `Order ${o.hash} is already ${o.status}.`, "conflict");
+        if (!o)
+          return new DomainError("ORDER_NOT_FOUND", `No order of ${cmd.trader} has nonce ${cmd.nonce}.`, "not_found");
+        if (o.status !== "open")
+          return new DomainError("ORDER_NOT_OPEN", `Order ${o.hash} is already ${o.status}.`, "conflict");
         return undefined;
       }
       case "withdraw": {
         const asset = this.assetOf(cmd.token, cmd.tokenId);
-        if (!asset) return reject("WITHDRAWAL_TOKEN_UNKNOWN", `Token ${cmd.token} id ${cmd.tokenId} is not traded here.`);
+        if (!asset)
+          return reject("WITHDRAWAL_TOKEN_UNKNOWN", `Token ${cmd.token} id ${cmd.tokenId} is not traded here.`);
         if (cmd.amount <= 0n) return reject("INVALID_AMOUNT", "The amount must be greater than zero.");
-        if (cmd.expiry !== 0n && cmd.expiry <= BigInt(cmd.at)) return reject("WITHDRAWAL_EXPIRED", "The withdrawal request has expired.");
+        if (cmd.expiry !== 0n && cmd.expiry <= BigInt(cmd.at))
+          return reject("WITHDRAWAL_EXPIRED", "The withdrawal request has expired.");
         if (this.usedWithdrawalNonces.has(nonceKey(cmd.trader, cmd.nonce))) {
-          return new DomainError("WITHDRAWAL_NONCE_REUSED", `Withdrawal nonce ${cmd.nonce} was used before.`, "conflict");
+          return new DomainError(
+            "WITHDRAWAL_NONCE_REUSED",
+            `Withdrawal nonce ${cmd.nonce} was used before.`,
+            "conflict",
+          );
         }
         const available = this.accounts.available(cmd.trader, asset);
         if (available < cmd.amount) {
-          return new DomainError("INSUFFICIENT_TRADING_BALANCE", `Only ${available} are available in the trading account; ${cmd.amount} were requested.`, "conflict", { available: available.toString() });
+          return new DomainError(
+            "INSUFFICIENT_TRADING_BALANCE",
+            `Only ${available} are available in the trading account; ${cmd.amount} were requested.`,
+            "conflict",
+            { available: available.toString() },
+          );
         }
         return undefined;
       }
       case "halt":
       case "resume":
-        return this.product(cmd.product) ? undefined : new DomainError("PRODUCT_UNKNOWN", `There is no product ${cmd.product}.`, "not_found");
+        return this.product(cmd.product)
+          ? undefined
+          : new DomainError("PRODUCT_UNKNOWN", `There is no product ${cmd.product}.`, "not_found");
       case "deposit":
       case "withdrawalRequest":
       case "chainCancel":
@@ -274,7 +285,16 @@ export class ExchangeCore {
         const asset = this.assetOf(cmd.token, cmd.tokenId)!;
         this.accounts.debit(cmd.trader, asset, cmd.amount);
         this.usedWithdrawalNonces.add(nonceKey(cmd.trader, cmd.nonce));
-        this.withdrawals.push({ trader: cmd.trader, token: cmd.token, tokenId: cmd.tokenId, amount: cmd.amount, nonce: cmd.nonce, expiry: cmd.expiry, signature: cmd.signature, seq });
+        this.withdrawals.push({
+          trader: cmd.trader,
+          token: cmd.token,
+          tokenId: cmd.tokenId,
+          amount: cmd.amount,
+          nonce: cmd.nonce,
+          expiry: cmd.expiry,
+          signature: cmd.signature,
+          seq,
+        });
         break;
       }
       case "withdrawalRequest":
@@ -306,26 +326,46 @@ export class ExchangeCore {
   private checkOrder(order: Order, now: number): DomainError | undefined {
     const product = this.productFor(order.token, order.tokenId, false);
     if (!product) {
-      return new DomainError("PRODUCT_UNKNOWN", `Nothing of token ${order.token} id ${order.tokenId} is traded here yet (deposit it first).`, "not_found");
+      return new DomainError(
+        "PRODUCT_UNKNOWN",
+        `Nothing of token ${order.token} id ${order.tokenId} is traded here yet (deposit it first).`,
+        "not_found",
+      );
     }
     const key = nonceKey(order.trader, order.nonce);
     if (this.byNonce.has(key) || this.retiredNonces.has(key)) {
-      return new DomainError("ORDER_NONCE_REUSED", `Nonce ${order.nonce} was already used by an order of ${order.trader}.`, "conflict");
+      return new DomainError(
+        "ORDER_NONCE_REUSED",
+        `Nonce ${order.nonce} was already used by an order of ${order.trader}.`,
+        "conflict",
+      );
     }
-    if (order.timeInForce > 2) return reject("ORDER_TIME_IN_FORCE_INVALID", "timeInForce must be 0 (GTC), 1 (IOC) or 2 (FOK).");
+    if (order.timeInForce > 2)
+      return reject("ORDER_TIME_IN_FORCE_INVALID", "timeInForce must be 0 (GTC), 1 (IOC) or 2 (FOK).");
     const rejection = this.engine.check(product.index, this.toEngine(order, 0, product, false), now);
-    if (rejection) return reject(rejection, ENGINE_MESSAGES[rejection] ?? rejection, { band: this.engine.band(product.index) });
+    if (rejection)
+      return reject(rejection, ENGINE_MESSAGES[rejection] ?? rejection, { band: this.engine.band(product.index) });
     if (order.isBuy) {
       const need = this.cashFor(order.price, order.quantity);
       const available = this.accounts.available(order.trader, this.cash);
       if (available < need) {
-        return new DomainError("INSUFFICIENT_TRADING_BALANCE", `The order needs ${need} fen (price × quantity + fees) but ${available} are available in the trading account.`, "conflict", { needed: need.toString(), available: available.toString() });
+        return new DomainError(
+          "INSUFFICIENT_TRADING_BALANCE",
+          `The order needs ${need} fen (price × quantity + fees) but ${available} are available in the trading account.`,
+          "conflict",
+          { needed: need.toString(), available: available.toString() },
+        );
       }
     } else {
       const asset = assetKey(order.token, order.tokenId);
       const available = this.accounts.available(order.trader, asset);
       if (available < order.quantity) {
-        return new DomainError("INSUFFICIENT_TRADING_BALANCE", `The order sells ${order.quantity} t but ${available} t are available in the trading account.`, "conflict", { needed: order.quantity.toString(), available: available.toString() });
+        return new DomainError(
+          "INSUFFICIENT_TRADING_BALANCE",
+          `The order sells ${order.quantity} t but ${available} t are available in the trading account.`,
+          "conflict",
+          { needed: order.quantity.toString(), available: available.toString() },
+        );
       }
     }
     return undefined;
@@ -387,7 +427,14 @@ export class ExchangeCore {
     return n;
   }
 
-  private onTrade(productIndex: number, takerId: number, makerId: number, price: number, quantity: number, takerSide: Side): void {
+  private onTrade(
+    productIndex: number,
+    takerId: number,
+    makerId: number,
+    price: number,
+    quantity: number,
+    takerSide: Side,
+  ): void {
     const taker = this.orders.get(takerId)!;
     const maker = this.orders.get(makerId)!;
     const buyerIsMaker = takerSide === Side.Sell;
@@ -461,7 +508,14 @@ export class ExchangeCore {
     }
     if (this.accounts.available(cmd.trader, asset) < cmd.amount) return; // left to the trader's escape hatch
     this.accounts.debit(cmd.trader, asset, cmd.amount);
-    this.withdrawals.push({ trader: cmd.trader, token: cmd.token, tokenId: cmd.tokenId, amount: cmd.amount, requestId: cmd.requestId, seq });
+    this.withdrawals.push({
+      trader: cmd.trader,
+      token: cmd.token,
+      tokenId: cmd.tokenId,
+      amount: cmd.amount,
+      requestId: cmd.requestId,
+      seq,
+    });
   }
 
   // ───────────────────────────────────────── snapshots ────────────────────────────────────────
@@ -486,14 +540,23 @@ export class ExchangeCore {
       products: this.productsByIndex.map((p) => ({ name: p.name, token: p.token, tokenId: p.tokenId })),
       engine: this.engine.snapshot(),
       orders: orders.filter(keep).map((o) => ({ ...o, product: o.product.name })),
-      usedNonces: [...this.retiredNonces, ...orders.filter((o) => !keep(o)).map((o) => nonceKey(o.order.trader, o.order.nonce))],
+      usedNonces: [
+        ...this.retiredNonces,
+        ...orders.filter((o) => !keep(o)).map((o) => nonceKey(o.order.trader, o.order.nonce)),
+      ],
       traderNums: [...this.traderNums],
       nextOrderId: this.nextOrderId,
       trades: { base: trades.base, trades: trades.trades.map((t) => ({ ...t, product: t.product.name })) },
       withdrawals: this.withdrawals,
       usedWithdrawalNonces: [...this.usedWithdrawalNonces],
       maxNonce: [...this.maxNonce],
-      positions: this.accounts.traders().flatMap((t) => [...this.accounts.of(t)].map(([asset, p]) => [t, asset, p.balance, p.reserved] as [string, string, bigint, bigint])),
+      positions: this.accounts
+        .traders()
+        .flatMap((t) =>
+          [...this.accounts.of(t)].map(
+            ([asset, p]) => [t, asset, p.balance, p.reserved] as [string, string, bigint, bigint],
+          ),
+        ),
       bars: this.bars,
       chainCursor: this.chainCursor,
     };
@@ -521,11 +584,15 @@ export class ExchangeCore {
     for (const n of snap.usedNonces) core.retiredNonces.add(n);
     for (const [t, n] of snap.traderNums) core.traderNums.set(t, n);
     core.nextOrderId = snap.nextOrderId;
-    core.trades = new TradeLog({ base: snap.trades.base, trades: snap.trades.trades.map((t) => ({ ...t, product: core.products.get(t.product)! })) });
+    core.trades = new TradeLog({
+      base: snap.trades.base,
+      trades: snap.trades.trades.map((t) => ({ ...t, product: core.products.get(t.product)! })),
+    });
     core.withdrawals.push(...snap.withdrawals);
     for (const n of snap.usedWithdrawalNonces) core.usedWithdrawalNonces.add(n);
     for (const [t, n] of snap.maxNonce) core.maxNonce.set(t, n);
-    for (const [t, asset, balance, reserved] of snap.positions) Object.assign(core.accounts.position(t, asset), { balance, reserved });
+    for (const [t, asset, balance, reserved] of snap.positions)
+      Object.assign(core.accounts.position(t, asset), { balance, reserved });
     core.bars.push(...snap.bars);
     core.chainCursor = snap.chainCursor;
     return core;
@@ -560,7 +627,8 @@ export class ExchangeCore {
   private assetOf(token: string, tokenId: bigint): AssetKey | undefined {
     const t = token.toLowerCase();
     if (t === this.config.cashToken.toLowerCase()) return tokenId === 0n ? this.cash : undefined;
-    if (t === this.config.allowanceToken.toLowerCase() || t === this.config.offsetToken.toLowerCase()) return assetKey(token, tokenId);
+    if (t === this.config.allowanceToken.toLowerCase() || t === this.config.offsetToken.toLowerCase())
+      return assetKey(token, tokenId);
     return undefined;
   }
 }

@@ -60,11 +60,14 @@ export class Exchange {
     this.snapshotFile = `${deps.journalFile}.snapshot`;
     this.separator = domainSeparator(deps.domain);
     const snap = readSnapshot(this.snapshotFile);
-    this.core = snap ? ExchangeCore.restore(deps.core, deps.events ?? {}, snap) : new ExchangeCore(deps.core, deps.events);
+    this.core = snap
+      ? ExchangeCore.restore(deps.core, deps.events ?? {}, snap)
+      : new ExchangeCore(deps.core, deps.events);
     this.journal = Journal.open(deps.journalFile);
     this.replayed = this.journal.recovered;
     this.lastSnapshot = snap?.journalRecords ?? 0;
-    if (this.lastSnapshot > this.replayed) throw new Error(`the snapshot is ahead of the journal (${this.lastSnapshot} > ${this.replayed} records)`);
+    if (this.lastSnapshot > this.replayed)
+      throw new Error(`the snapshot is ahead of the journal (${this.lastSnapshot} > ${this.replayed} records)`);
     let seq = 0;
     for (const record of Journal.read(deps.journalFile)) {
       if (++seq <= this.lastSnapshot) continue;
@@ -80,8 +83,24 @@ export class Exchange {
       deps.watcherPollMs,
     );
     for (const ref of this.core.chainCursor.refs) this.watcher.remember(ref, this.core.chainCursor.block);
-    this.pipeline = new SettlementPipeline(this.core, deps.clearing, deps.sender, deps.operator, () => this.replayed + this.journal.durableSeq, deps.pipeline, deps.log.child({ component: "settlement" }), deps.events);
-    deps.log.info({ snapshot: this.lastSnapshot, replayed: this.replayed - this.lastSnapshot, trades: this.core.trades.lastId.toString() }, "exchange state rebuilt from the snapshot and the journal");
+    this.pipeline = new SettlementPipeline(
+      this.core,
+      deps.clearing,
+      deps.sender,
+      deps.operator,
+      () => this.replayed + this.journal.durableSeq,
+      deps.pipeline,
+      deps.log.child({ component: "settlement" }),
+      deps.events,
+    );
+    deps.log.info(
+      {
+        snapshot: this.lastSnapshot,
+        replayed: this.replayed - this.lastSnapshot,
+        trades: this.core.trades.lastId.toString(),
+      },
+      "exchange state rebuilt from the snapshot and the journal",
+    );
   }
 
   static async open(deps: ExchangeDeps): Promise<Exchange> {
@@ -124,7 +143,11 @@ export class Exchange {
       throw new DomainError("REQUEST_INVALID", "An order field is out of its EIP-712 type's range.", "validation");
     }
     if (recoverSigner(hash, signature) !== order.trader.toLowerCase()) {
-      throw new DomainError("ORDER_SIGNATURE_INVALID", `The order is not signed by its trader ${order.trader}.`, "unauthorised");
+      throw new DomainError(
+        "ORDER_SIGNATURE_INVALID",
+        `The order is not signed by its trader ${order.trader}.`,
+        "unauthorised",
+      );
     }
     await this.requireActive(order.trader);
     const cmd: Command = { type: "order", at: this.deps.clock(), order, signature, hash };
@@ -135,10 +158,15 @@ export class Exchange {
 
   async cancel(cancel: Cancel, signature: string): Promise<LiveOrder> {
     if (recoverCancelSigner(this.deps.domain, cancel, signature).toLowerCase() !== cancel.trader.toLowerCase()) {
-      throw new DomainError("CANCEL_SIGNATURE_INVALID", `The cancellation is not signed by ${cancel.trader}.`, "unauthorised");
+      throw new DomainError(
+        "CANCEL_SIGNATURE_INVALID",
+        `The cancellation is not signed by ${cancel.trader}.`,
+        "unauthorised",
+      );
     }
     const at = this.deps.clock();
-    if (cancel.expiry !== 0n && cancel.expiry <= BigInt(at)) throw new DomainError("CANCEL_EXPIRED", "The cancellation has expired.", "validation");
+    if (cancel.expiry !== 0n && cancel.expiry <= BigInt(at))
+      throw new DomainError("CANCEL_EXPIRED", "The cancellation has expired.", "validation");
     await this.run({ type: "cancel", at, trader: cancel.trader, nonce: cancel.nonce });
     return this.core.orderByNonce(cancel.trader, cancel.nonce)!;
   }
@@ -151,7 +179,11 @@ export class Exchange {
       throw new DomainError("WITHDRAWAL_SIGNATURE_INVALID", "The withdrawal signature is malformed.", "validation");
     }
     if (signer.toLowerCase() !== w.trader.toLowerCase()) {
-      throw new DomainError("WITHDRAWAL_SIGNATURE_INVALID", `The withdrawal is not signed by ${w.trader}.`, "unauthorised");
+      throw new DomainError(
+        "WITHDRAWAL_SIGNATURE_INVALID",
+        `The withdrawal is not signed by ${w.trader}.`,
+        "unauthorised",
+      );
     }
     await this.requireActive(w.trader);
     if (await this.deps.clearing.withdrawalNonceUsed(w.trader, w.nonce)) {
@@ -173,7 +205,10 @@ export class Exchange {
     this.core.apply(cmd, seq);
     await this.journal.commit();
     // A snapshot only at a position where everything applied is durable.
-    if (this.journal.appendedSeq === this.journal.durableSeq && this.journalLength - this.lastSnapshot >= (this.deps.snapshotEvery ?? 50_000)) {
+    if (
+      this.journal.appendedSeq === this.journal.durableSeq &&
+      this.journalLength - this.lastSnapshot >= (this.deps.snapshotEvery ?? 50_000)
+    ) {
       this.writeSnapshot();
     }
   }
@@ -191,7 +226,11 @@ export class Exchange {
       if (active) this.statusCache.set(key, active);
     }
     if (!active) {
-      throw new DomainError("TRADER_NOT_ACTIVE", `${trader} has no active registry account (unregistered, frozen or closed).`, "unauthorised");
+      throw new DomainError(
+        "TRADER_NOT_ACTIVE",
+        `${trader} has no active registry account (unregistered, frozen or closed).`,
+        "unauthorised",
+      );
     }
   }
 }

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import type { CoreSnapshot } from "./core";
 
-
 const reviver = (_k: string, v: unknown) => (typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v);
 const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? `${v}n` : v);
 

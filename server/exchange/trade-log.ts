@@ -43,7 +43,8 @@ export class TradeLog {
   /** The newest trades first, at most `limit`, that pass `keep`. */
   recent(limit: number, keep: (t: Trade) => boolean = () => true): Trade[] {
     const out: Trade[] = [];
-    for (let i = this.items.length - 1; i >= 0 && out.length < limit; i--) if (keep(this.items[i]!)) out.push(this.items[i]!);
+    for (let i = this.items.length - 1; i >= 0 && out.length < limit; i--)
+      if (keep(this.items[i]!)) out.push(this.items[i]!);
     return out;
   }
 

@@ -168,6 +168,8 @@ export class Journal {
 async function write(fd: number, buf: Buffer, len: number): Promise<void> {
   let off = 0;
   while (off < len) {
-    off += await new Promise<number>((res, rej) => fs.write(fd, buf, off, len - off, null, (e, n) => (e ? rej(e) : res(n))));
+    off += await new Promise<number>((res, rej) =>
+      fs.write(fd, buf, off, len - off, null, (e, n) => (e ? rej(e) : res(n))),
+    );
   }
 }

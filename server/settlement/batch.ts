@@ -42,7 +42,14 @@ export function buildBatch(core: ExchangeCore, trades: Trade[], withdrawals: Pen
       orders,
       fills,
       withdrawals: signed.map((w) => ({
-        withdrawal: { trader: w.trader, token: w.token, tokenId: w.tokenId, amount: w.amount, nonce: w.nonce!, expiry: w.expiry! },
+        withdrawal: {
+          trader: w.trader,
+          token: w.token,
+          tokenId: w.tokenId,
+          amount: w.amount,
+          nonce: w.nonce!,
+          expiry: w.expiry!,
+        },
         signature: w.signature!,
       })),
       requests,

@@ -20,7 +20,13 @@ export interface PipelineOptions {
 
 export interface PipelineEvents {
   /** A batch was confirmed: every trade id up to `lastTradeId` is processed on chain. */
-  confirmed?(b: { lastTradeId: bigint; trades: Trade[]; rejected: Map<bigint, number>; txHash: string; block: number }): void;
+  confirmed?(b: {
+    lastTradeId: bigint;
+    trades: Trade[];
+    rejected: Map<bigint, number>;
+    txHash: string;
+    block: number;
+  }): void;
 }
 
 interface InFlight {
@@ -166,7 +172,10 @@ export class SettlementPipeline {
     this.inFlight.push(entry);
     this.sender.send(built.batch, nonce, gasFor(built, this.opts.blockGasLimit)).then(
       (sent) => {
-        this.log.debug({ nonce, trades: built.trades.length, withdrawals: built.withdrawals.length, tx: sent.hash }, "batch sent");
+        this.log.debug(
+          { nonce, trades: built.trades.length, withdrawals: built.withdrawals.length, tx: sent.hash },
+          "batch sent",
+        );
         sent.confirmed.then(
           (receipt) => this.confirm(entry, receipt),
           (err) => this.fail(err, entry),
@@ -176,17 +185,31 @@ export class SettlementPipeline {
     );
   }
 
-  private confirm(entry: InFlight, receipt: { status: number; hash: string; block: number; rejected: [bigint, number][] }): void {
+  private confirm(
+    entry: InFlight,
+    receipt: { status: number; hash: string; block: number; rejected: [bigint, number][] },
+  ): void {
     this.inFlight.splice(this.inFlight.indexOf(entry), 1);
     if (receipt.status !== 1) return this.fail(new Error("settlement transaction failed"), undefined);
     const rejected = new Map<bigint, number>(receipt.rejected);
     for (const [id, reason] of rejected) this.rejected.set(id, reason);
-    if (rejected.size > 0) this.log.error({ rejected: [...rejected].map(([id, r]) => `${id}:${r}`) }, "trades rejected by the clearing contract");
-    if (entry.built.trades.length > 0 && entry.built.lastTradeId > this.confirmedTradeId) this.confirmedTradeId = entry.built.lastTradeId;
+    if (rejected.size > 0)
+      this.log.error(
+        { rejected: [...rejected].map(([id, r]) => `${id}:${r}`) },
+        "trades rejected by the clearing contract",
+      );
+    if (entry.built.trades.length > 0 && entry.built.lastTradeId > this.confirmedTradeId)
+      this.confirmedTradeId = entry.built.lastTradeId;
     this.stats.batches++;
     this.stats.settled += entry.built.trades.length - rejected.size;
     this.stats.rejected += rejected.size;
-    this.events.confirmed?.({ lastTradeId: this.confirmedTradeId, trades: entry.built.trades, rejected, txHash: receipt.hash, block: receipt.block });
+    this.events.confirmed?.({
+      lastTradeId: this.confirmedTradeId,
+      trades: entry.built.trades,
+      rejected,
+      txHash: receipt.hash,
+      block: receipt.block,
+    });
   }
 
   /** After any failure: wait for what is in flight, re-read the chain, and go on from there. */

@@ -56,32 +56,43 @@ export class WorkerSender implements SettlementSender {
       this.worker.on("message", onMessage);
       this.worker.once("error", reject);
     });
-    this.worker.on("message", (m: { type: string; id: number; hash?: string; error?: { message: string; code?: string; data?: string }; status?: number; block?: number; rejected?: [bigint, number][] }) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      switch (m.type) {
-        case "sent": {
-          const confirmed = new Promise<Awaited<SendResult["confirmed"]>>((resolve, reject) => {
-            p.confirm = resolve;
-            p.unconfirmed = reject;
-          });
-          confirmed.catch(() => undefined);
-          p.sent({ hash: m.hash!, confirmed });
-          break;
+    this.worker.on(
+      "message",
+      (m: {
+        type: string;
+        id: number;
+        hash?: string;
+        error?: { message: string; code?: string; data?: string };
+        status?: number;
+        block?: number;
+        rejected?: [bigint, number][];
+      }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        switch (m.type) {
+          case "sent": {
+            const confirmed = new Promise<Awaited<SendResult["confirmed"]>>((resolve, reject) => {
+              p.confirm = resolve;
+              p.unconfirmed = reject;
+            });
+            confirmed.catch(() => undefined);
+            p.sent({ hash: m.hash!, confirmed });
+            break;
+          }
+          case "confirmed":
+            this.pending.delete(m.id);
+            p.confirm?.({ status: m.status!, hash: m.hash!, block: m.block!, rejected: m.rejected ?? [] });
+            break;
+          case "failed": {
+            this.pending.delete(m.id);
+            const e = new SendError(m.error?.message ?? "send failed", m.error?.code, m.error?.data);
+            if (p.unconfirmed) p.unconfirmed(e);
+            else p.fail(e);
+            break;
+          }
         }
-        case "confirmed":
-          this.pending.delete(m.id);
-          p.confirm?.({ status: m.status!, hash: m.hash!, block: m.block!, rejected: m.rejected ?? [] });
-          break;
-        case "failed": {
-          this.pending.delete(m.id);
-          const e = new SendError(m.error?.message ?? "send failed", m.error?.code, m.error?.data);
-          if (p.unconfirmed) p.unconfirmed(e);
-          else p.fail(e);
-          break;
-        }
-      }
-    });
+      },
+    );
     this.worker.postMessage({ type: "init", rpcUrl, privateKey, clearing, abi: Clearing__factory.abi });
   }
 

@@ -34,7 +34,11 @@ function describe(err) {
 
 parentPort.on("message", async (msg) => {
   if (msg.type === "init") {
-    const provider = new ZeroFee(msg.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+    const provider = new ZeroFee(msg.rpcUrl, undefined, {
+      staticNetwork: true,
+      cacheTimeout: -1,
+      pollingInterval: 100,
+    });
     const wallet = new Wallet(msg.privateKey, provider);
     clearing = new Contract(msg.clearing, msg.abi, wallet);
     rejectedTopic = clearing.interface.getEvent("TradeRejected").topicHash;
@@ -59,7 +63,14 @@ parentPort.on("message", async (msg) => {
       const parsed = clearing.interface.parseLog(log);
       rejected.push([parsed.args[0], Number(parsed.args[1])]);
     }
-    parentPort.postMessage({ type: "confirmed", id, status: receipt.status, hash: receipt.hash, block: receipt.blockNumber, rejected });
+    parentPort.postMessage({
+      type: "confirmed",
+      id,
+      status: receipt.status,
+      hash: receipt.hash,
+      block: receipt.blockNumber,
+      rejected,
+    });
   } catch (err) {
     parentPort.postMessage({ type: "failed", id, error: describe(err) });
   }

@@ -25,7 +25,7 @@ import { PASSWORD } from "./cli.fixture";
  * light-KDF keystores of the traders. Bad input is refused with its code, sentence and exit code,
  * and changes nothing: not the exchange's journal, nor its positions, nor anything on chain.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- command results are JSON read loosely; chai asserts their shape
+ 
 type Json = Record<string, any>;
 
 describe("ets CLI: trading at the exchange", function () {

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseContract, FunctionFragment } from "ethers";
-import { DELAYED_ROLES, PERMISSIONS, type ContractName } from "../../sdk/permissions";
+import { CLEARING_PERMISSIONS, DELAYED_ROLES, PERMISSIONS, type ContractName } from "../../sdk/permissions";
 import { Roles, type RoleName } from "../../sdk/roles";
 import {
   DEFAULT_DELAY,
@@ -19,6 +19,7 @@ import {
   scheduleAndExecute,
   type RegistryFixture,
 } from "./fixtures";
+import { WITHDRAWAL_DELAY, batch, clearingFixture, sell, type ClearingFixture } from "./exchange/fixtures";
 
 type Restricted = Exclude<ContractName, "Authority">;
 const RESTRICTED_CONTRACTS = Object.keys(PERMISSIONS) as Restricted[];
@@ -459,6 +460,155 @@ describe("Permission matrix", function () {
         .to.be.revertedWithCustomError(f.c.authority, "AccessManagerUnauthorizedCall")
         .withArgs(f.s.operator.address, target, data.slice(0, 10));
       await expect(f.c.authority.execute(target, data)).to.not.be.reverted;
+    });
+  });
+});
+
+/**
+ * Public functions of the Clearing contract (not in CLEARING_PERMISSIONS), why anyone may call them,
+ * and a valid call by an account without roles (the Clearing matrix fixture's alice, or the token).
+ */
+const CLEARING_PUBLIC: Record<string, { why: string; call: (f: ClearingFixture) => Promise<unknown> }> = {
+  "depositCash(uint256)": {
+    why: "a trader deposits its own fen (must be active)",
+    call: (f) => f.clearing.connect(f.s.alice).depositCash.staticCall(1n),
+  },
+  "requestWithdrawal(address,uint256,uint256)": {
+    why: "a trader asks for its own balance back (the escape hatch)",
+    call: (f) => f.clearing.connect(f.s.alice).requestWithdrawal.staticCall(f.manifest.contracts.CashToken, 0n, 1n),
+  },
+  "executeWithdrawalRequest(uint256)": {
+    why: "only the requester, once the delay has passed",
+    call: (f) => f.clearing.connect(f.s.alice).executeWithdrawalRequest.staticCall(1n),
+  },
+  "cancelOrder((address,address,uint256,bool,uint256,uint256,uint8,uint256,uint64))": {
+    why: "a trader cancels its own order",
+    call: (f) => f.clearing.connect(f.s.alice).cancelOrder.staticCall(sell(f, f.s.alice)),
+  },
+  "cancelNoncesBelow(uint256)": {
+    why: "a trader cancels its own orders",
+    call: (f) => f.clearing.connect(f.s.alice).cancelNoncesBelow.staticCall(1n),
+  },
+  "onERC1155Received(address,address,uint256,uint256,bytes)": {
+    why: "the deposit hook: only the two unit tokens, for a holder's own transfer",
+    call: async (f) =>
+      f.clearing
+        .connect(await ethers.getImpersonatedSigner(f.manifest.contracts.AllowanceToken))
+        .onERC1155Received.staticCall(f.s.alice.address, f.s.alice.address, VINTAGE, 1n, "0x")
+        .then((accepted) => expect(accepted).to.equal("0xf23a6e61")),
+  },
+  "onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)": {
+    why: "the batch deposit hook, under the same conditions",
+    call: async (f) =>
+      f.clearing
+        .connect(await ethers.getImpersonatedSigner(f.manifest.contracts.OffsetToken))
+        .onERC1155BatchReceived.staticCall(f.s.alice.address, f.s.alice.address, [1n], [1n], "0x")
+        .then((accepted) => expect(accepted).to.equal("0xbc197c81")),
+  },
+};
+
+/** Valid arguments of each function of CLEARING_PERMISSIONS in the Clearing matrix fixture. */
+const CLEARING_RESTRICTED_CALLS: Record<string, (f: ClearingFixture) => unknown[]> = {
+  "settle((((address,address,uint256,bool,uint256,uint256,uint8,uint256,uint64),bytes)[],(uint64,uint32,uint32,uint128,uint128,bool)[],((address,address,uint256,uint256,uint256,uint64),bytes)[],uint256[]))":
+    () => [batch({ requests: [1n] })],
+  "setFees(uint16,uint16,address)": (f) => [5n, 5n, f.s.exchange.address],
+  "setWithdrawalDelay(uint64)": () => [3600n],
+};
+
+/** The Clearing deployed beside the funded registry, alice with an open request past its delay and a cash approval. */
+async function clearingMatrixFixture(): Promise<ClearingFixture> {
+  const f = await clearingFixture();
+  await f.clearing.connect(f.s.alice).requestWithdrawal(f.manifest.contracts.CashToken, 0n, 10n);
+  await f.c.cash.connect(f.s.alice).approve(f.address, 10n);
+  await time.increase(WITHDRAWAL_DELAY);
+  return f;
+}
+
+describe("Permission matrix: the Clearing contract (CLEARING_PERMISSIONS)", function () {
+  let f: ClearingFixture;
+  let callers: Caller[];
+
+  beforeEach(async function () {
+    f = await loadFixture(clearingMatrixFixture);
+    callers = await callersOf(f);
+  });
+
+  it("is deployed without a grant beyond the roles the matrix's callers hold", async function () {
+    for (const caller of callers) {
+      for (const [role, id] of Object.entries(Roles) as [RoleName, bigint][]) {
+        const [isMember] = await f.c.authority.hasRole(id, caller.signer.address);
+        expect(isMember, `${caller.label} holds ${role}`).to.equal(
+          caller.roles.includes(role) || caller.delayed.includes(role),
+        );
+      }
+    }
+    const covered = new Set(callers.flatMap((c) => c.roles));
+    for (const role of Object.values(CLEARING_PERMISSIONS) as RoleName[])
+      expect(covered.has(role), role).to.equal(true);
+  });
+
+  it("gives every function the role of the table (ADMIN for unrestricted ones)", async function () {
+    const table = CLEARING_PERMISSIONS as Record<string, RoleName>;
+    expect(await f.c.authority.isTargetClosed(f.address)).to.equal(false);
+    for (const fn of [...functionsOf(f.clearing, true), ...functionsOf(f.clearing, false)]) {
+      const role = table[signatureOf(fn)];
+      expect(await f.c.authority.getTargetFunctionRole(f.address, fn.selector), signatureOf(fn)).to.equal(
+        role === undefined ? Roles.ADMIN : Roles[role],
+      );
+    }
+  });
+
+  it("lists in the table only functions the Clearing has, none of them views", function () {
+    const mutating = new Set(functionsOf(f.clearing, true).map(signatureOf));
+    for (const signature of Object.keys(CLEARING_PERMISSIONS))
+      expect(mutating.has(signature), signature).to.equal(true);
+  });
+
+  it("leaves out of the table only the functions meant to be public", function () {
+    const table = CLEARING_PERMISSIONS as Record<string, RoleName>;
+    const unlisted = functionsOf(f.clearing, true)
+      .map(signatureOf)
+      .filter((sig) => table[sig] === undefined);
+    expect(unlisted.sort()).to.deep.equal([...Object.keys(CLEARING_PUBLIC), SET_AUTHORITY].sort());
+  });
+
+  for (const [signature, role] of Object.entries(CLEARING_PERMISSIONS) as [string, RoleName][]) {
+    const args = CLEARING_RESTRICTED_CALLS[signature];
+    if (!args) throw new Error(`no matrix call for Clearing.${signature}`);
+    describe(`${signature.split("(")[0]} (${role})`, function () {
+      for (const label of CALLER_LABELS) {
+        it(`from ${label}`, async function () {
+          const who = callers.find((c) => c.label === label);
+          if (!who) throw new Error(label);
+          const invoke = f.clearing
+            .connect(who.signer)
+            .getFunction(signature)
+            .staticCall(...args(f));
+          if (who.roles.includes(role)) {
+            await expect(invoke).to.not.be.reverted;
+          } else {
+            await expect(invoke)
+              .to.be.revertedWithCustomError(f.clearing, "AccessManagedUnauthorized")
+              .withArgs(who.signer.address);
+          }
+        });
+      }
+    });
+  }
+
+  describe("functions outside the table", function () {
+    for (const [signature, { why, call }] of Object.entries(CLEARING_PUBLIC)) {
+      it(`${signature.split("(")[0]} is public: ${why}`, async function () {
+        await expect(call(f)).to.not.be.reverted;
+      });
+    }
+
+    it(`${SET_AUTHORITY} answers only the AccessManager itself`, async function () {
+      for (const who of [f.s.regulator, f.s.exchange, f.s.stranger]) {
+        await expect(f.clearing.connect(who).setAuthority.staticCall(who.address))
+          .to.be.revertedWithCustomError(f.clearing, "AccessManagedUnauthorized")
+          .withArgs(who.address);
+      }
     });
   });
 });

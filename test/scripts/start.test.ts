@@ -61,7 +61,12 @@ describe("npm start (scripts/start.ts)", function () {
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-start-"));
-    env = { ETS_DATA_DIR: dataDir, ETS_RPC_PORT: String(await freePort()), ETS_EXCHANGE_PORT: "0", ETS_LOG_LEVEL: "info" };
+    env = {
+      ETS_DATA_DIR: dataDir,
+      ETS_RPC_PORT: String(await freePort()),
+      ETS_EXCHANGE_PORT: "0",
+      ETS_LOG_LEVEL: "info",
+    };
   });
 
   after(async () => {

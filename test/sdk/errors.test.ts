@@ -3,18 +3,22 @@ import { artifacts } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ErrorFragment, ParamType } from "ethers";
 import { Interface } from "ethers";
+import { ABIS } from "../../sdk/contracts";
 import { CHAIN_ERRORS, DomainError, chainError, findRevertData, toDomainError } from "../../sdk/errors";
+import { decodeError } from "../../sdk/revert";
 import {
   AllowanceToken__factory,
   Authority__factory,
   CashToken__factory,
+  Clearing__factory,
   OffsetToken__factory,
   ParticipantRegistry__factory,
   TransferRules__factory,
 } from "../../typechain-types";
 import { DEFAULT_DELAY, VINTAGE, fundedFixture } from "../contracts/fixtures";
+import { clearingFixture } from "../contracts/exchange/fixtures";
 
-/** The six contracts of the registry, as TypeChain compiled them. */
+/** The contracts of the system (the six of the registry and the exchange's Clearing), as TypeChain compiled them. */
 const FACTORIES = {
   Authority: Authority__factory,
   ParticipantRegistry: ParticipantRegistry__factory,
@@ -22,21 +26,31 @@ const FACTORIES = {
   AllowanceToken: AllowanceToken__factory,
   OffsetToken: OffsetToken__factory,
   CashToken: CashToken__factory,
+  Clearing: Clearing__factory,
 } as const;
 
 /** Codes that two Solidity errors share on purpose, because they mean the same to a person. */
 const SHARED_CODES: Record<string, string[]> = {
+  ACCOUNT_NOT_ACTIVE: ["ClearingAccountNotActive", "TokenAccountNotActive"],
   ACCOUNT_NOT_REGISTERED: ["RegistryUnknownAccount", "TokenAccountNotRegistered"],
+  ZERO_AMOUNT: ["ClearingZeroAmount", "TokenZeroAmount"],
 };
+
+/**
+ * Errors in an ABI that no call can raise once the contract is deployed: OpenZeppelin's ShortStrings
+ * reverts with them only in the EIP-712 constructor (a name or version too long), so no user ever
+ * meets them and they are left to the generic CONTRACT_ERROR.
+ */
+const CONSTRUCTOR_ONLY = new Set(["InvalidShortString", "StringTooLong"]);
 
 const KINDS = ["validation", "unauthorised", "not_found", "conflict", "retryable", "internal"];
 
-/** Every custom error of the six ABIs, by name, with the contracts that can raise it. */
-function errorsOfTheSixContracts(): Map<string, { fragment: ErrorFragment; contracts: string[] }> {
+/** Every custom error a call to one of the system's contracts can raise, by name, with the contracts that can raise it. */
+function errorsOfTheContracts(): Map<string, { fragment: ErrorFragment; contracts: string[] }> {
   const out = new Map<string, { fragment: ErrorFragment; contracts: string[] }>();
   for (const [contract, factory] of Object.entries(FACTORIES)) {
     for (const fragment of new Interface(factory.abi).fragments) {
-      if (fragment.type !== "error") continue;
+      if (fragment.type !== "error" || CONSTRUCTOR_ONLY.has((fragment as ErrorFragment).name)) continue;
       const error = fragment as ErrorFragment;
       const entry = out.get(error.name) ?? { fragment: error, contracts: [] };
       entry.contracts.push(contract);
@@ -63,14 +77,24 @@ const HEX_BLOB = /0x[0-9a-fA-F]{65,}/;
 
 describe("sdk/errors", function () {
   describe("the catalogue CHAIN_ERRORS", function () {
-    const errors = errorsOfTheSixContracts();
+    const errors = errorsOfTheContracts();
 
-    it("has an entry for every custom error in the ABIs of the six contracts", function () {
+    it("is built over the ABIs of every contract of the system (ABIS)", function () {
+      expect(Object.keys(ABIS).sort()).to.deep.equal(Object.keys(FACTORIES).sort());
+      const clearingErrors = Clearing__factory.abi.filter((f) => f.type === "error").map((f) => f.name);
+      expect(clearingErrors.filter((name) => CONSTRUCTOR_ONLY.has(name)).sort()).to.deep.equal([
+        "InvalidShortString",
+        "StringTooLong",
+      ]);
+    });
+
+    it("has an entry for every custom error in the ABIs of the system's contracts", function () {
       const missing = [...errors.entries()]
         .filter(([name]) => CHAIN_ERRORS[name] === undefined)
         .map(([name, { contracts }]) => `${name} (${contracts.join(", ")})`);
       expect(missing).to.deep.equal([]);
-      expect(errors.size).to.be.greaterThan(60);
+      expect(errors.size).to.be.greaterThan(75);
+      expect([...errors.keys()].filter((name) => name.startsWith("Clearing"))).to.have.length(14);
     });
 
     it("lists no error that no compiled contract of the project can raise", async function () {
@@ -100,7 +124,7 @@ describe("sdk/errors", function () {
       }
     });
 
-    for (const [name, { fragment }] of errorsOfTheSixContracts()) {
+    for (const [name, { fragment }] of errorsOfTheContracts()) {
       it(`turns ${fragment.format("sighash")} into a sentence that uses only its own arguments`, function () {
         const args = fragment.inputs.map(sample);
         const e = chainError(name, args);
@@ -229,6 +253,52 @@ describe("sdk/errors", function () {
       const domain = toDomainError(err);
       expect(domain.code).to.equal("OPERATION_NOT_SCHEDULED");
       expect(domain.message).to.not.match(HEX_BLOB);
+    });
+  });
+
+  describe("toDomainError on a revert of the Clearing", function () {
+    it("says when the escape hatch opens, as a date, through both decoders", async function () {
+      const f = await loadFixture(clearingFixture);
+      const tx = await f.clearing.connect(f.s.alice).requestWithdrawal(f.manifest.contracts.CashToken, 0n, 1_000n);
+      const block = await tx.provider.getBlock((await tx.wait())!.blockNumber);
+      const dueAt = block!.timestamp + 24 * 3600;
+      const err = await f.clearing
+        .connect(f.s.alice)
+        .executeWithdrawalRequest(1n)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const expected = [
+        "WITHDRAWAL_NOT_DUE",
+        "conflict",
+        `Withdrawal request 1 can be executed by the trader from ${new Date(dueAt * 1000).toISOString().replace(".000Z", "Z")}.`,
+      ];
+      const domain = toDomainError(err);
+      expect([domain.code, domain.kind, domain.message]).to.deep.equal(expected);
+      expect(domain.details).to.deep.equal({ error: "ClearingWithdrawalNotDue", args: ["1", String(dueAt)] });
+      const quiet = decodeError(err);
+      expect([quiet.code, quiet.kind, quiet.message]).to.deep.equal(expected);
+    });
+
+    it("decodes a settlement batch that skips trade ids", async function () {
+      const f = await loadFixture(clearingFixture);
+      const err = await f.exchange
+        .settle({
+          orders: [],
+          fills: [{ tradeId: 2n, buy: 0, sell: 0, quantity: 1n, price: 1n, buyerIsMaker: false }],
+          withdrawals: [],
+          requests: [],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const domain = toDomainError(err);
+      expect([domain.code, domain.message]).to.deep.equal([
+        "TRADE_ID_GAP",
+        "The settlement batch skips trade ids: 1 was expected, 2 came.",
+      ]);
     });
   });
 

@@ -38,7 +38,17 @@ async function signedFlow(m: Market) {
     flow().map((o) => {
       const t = m.traders[o.trader]!;
       nonces[o.trader]! += 1n;
-      return signed(m, t, orderFor(m, t, { isBuy: o.isBuy, price: o.price, quantity: o.quantity, nonce: nonces[o.trader]!, timeInForce: o.tif }));
+      return signed(
+        m,
+        t,
+        orderFor(m, t, {
+          isBuy: o.isBuy,
+          price: o.price,
+          quantity: o.quantity,
+          nonce: nonces[o.trader]!,
+          timeInForce: o.tif,
+        }),
+      );
     }),
   );
 }
@@ -46,7 +56,9 @@ async function signedFlow(m: Market) {
 async function balances(m: Market): Promise<string[]> {
   const out: string[] = [];
   for (const t of m.traders) {
-    out.push(`${await m.clearing.balanceOf(t.address, m.manifest.contracts.AllowanceToken, VINTAGE)}/${await m.clearing.balanceOf(t.address, m.manifest.contracts.CashToken, 0n)}`);
+    out.push(
+      `${await m.clearing.balanceOf(t.address, m.manifest.contracts.AllowanceToken, VINTAGE)}/${await m.clearing.balanceOf(t.address, m.manifest.contracts.CashToken, 0n)}`,
+    );
   }
   return out;
 }
@@ -87,7 +99,10 @@ describe("exchange crash recovery (kill -9 while orders flow)", function () {
       const wallets = path.join(m.dir, "wallets");
       writeManifest(deployments, m.manifest);
       fs.mkdirSync(wallets, { recursive: true });
-      fs.writeFileSync(path.join(wallets, "exchange.json"), await encryptKeystoreJson(new Wallet(m.operator.privateKey), "crash-test-password", { scrypt: { N: 1 << 10 } }));
+      fs.writeFileSync(
+        path.join(wallets, "exchange.json"),
+        await encryptKeystoreJson(new Wallet(m.operator.privateKey), "crash-test-password", { scrypt: { N: 1 << 10 } }),
+      );
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const start = async () => {
@@ -120,7 +135,9 @@ describe("exchange crash recovery (kill -9 while orders flow)", function () {
       };
       const orders = await signedFlow(m);
       // Kill points: after these many acknowledged orders (spread over the flow).
-      const kills = new Set(Array.from({ length: KILLS }, (_, i) => Math.floor(((i + 1) * ORDERS) / (KILLS + 1)) + (i % 3)));
+      const kills = new Set(
+        Array.from({ length: KILLS }, (_, i) => Math.floor(((i + 1) * ORDERS) / (KILLS + 1)) + (i % 3)),
+      );
       const acknowledged: { trader: string; nonce: bigint }[] = [];
       child = await start();
       for (let i = 0; i < orders.length; i++) {
@@ -140,10 +157,16 @@ describe("exchange crash recovery (kill -9 while orders flow)", function () {
         if (r.status !== 201) expect(r.body.error.code, JSON.stringify(r.body)).to.equal("ORDER_NONCE_REUSED");
         acknowledged.push({ trader: s.order.trader, nonce: s.order.nonce });
       }
-      await waitFor(async () => (await m.clearing.lastTradeId()) === expectedTrades, 60_000, "settlement after the kills");
+      await waitFor(
+        async () => (await m.clearing.lastTradeId()) === expectedTrades,
+        60_000,
+        "settlement after the kills",
+      );
       // Every acknowledged order is known to the exchange after all the restarts.
       for (const t of m.traders) {
-        const listed = ((await (await fetch(`${url}/v1/orders?trader=${t.address}`)).json()) as { orders: { nonce: string }[] }).orders.map((o) => o.nonce);
+        const listed = (
+          (await (await fetch(`${url}/v1/orders?trader=${t.address}`)).json()) as { orders: { nonce: string }[] }
+        ).orders.map((o) => o.nonce);
         const mine = acknowledged.filter((a) => a.trader === t.address).map((a) => a.nonce.toString());
         expect(listed).to.include.members(mine);
       }

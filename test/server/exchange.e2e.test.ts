@@ -28,19 +28,34 @@ describe("exchange end to end (real Anvil node)", function () {
   });
 
   it("sees every deposit in the trading accounts", async function () {
-    await waitFor(() => ex.exchange.core.accounts.available(m.traders[0]!.address, `${cashToken().toLowerCase()}:0`) === 10_000_000n, 10_000, "deposits");
+    await waitFor(
+      () =>
+        ex.exchange.core.accounts.available(m.traders[0]!.address, `${cashToken().toLowerCase()}:0`) === 10_000_000n,
+      10_000,
+      "deposits",
+    );
     const res = await fetch(`${ex.url}/v1/accounts/${m.traders[1]!.address}`);
     const json = (await res.json()) as { positions: { token: string; tokenId: string; available: string }[] };
-    expect(json.positions).to.deep.include({ token: allowances().toLowerCase(), tokenId: "2014", balance: "1000", reserved: "0", available: "1000" });
+    expect(json.positions).to.deep.include({
+      token: allowances().toLowerCase(),
+      tokenId: "2014",
+      balance: "1000",
+      reserved: "0",
+      available: "1000",
+    });
   });
 
   it("matches signed orders and settles the trade on chain exactly once", async function () {
-    const [a, b] = m.traders as [typeof m.traders[0], typeof m.traders[0]];
+    const [a, b] = m.traders as [(typeof m.traders)[0], (typeof m.traders)[0]];
     const sell = await signed(m, a!, orderFor(m, a!, { isBuy: false, price: 3000n, quantity: 100n, nonce: 1n }));
     const r1 = await post(`${ex.url}/v1/orders`, body(sell));
     expect(r1.status).to.equal(201);
     expect(r1.body.order.status).to.equal("open");
-    const buy = await signed(m, b!, orderFor(m, b!, { isBuy: true, price: 3100n, quantity: 60n, nonce: 1n, timeInForce: 1 }));
+    const buy = await signed(
+      m,
+      b!,
+      orderFor(m, b!, { isBuy: true, price: 3100n, quantity: 60n, nonce: 1n, timeInForce: 1 }),
+    );
     const r2 = await post(`${ex.url}/v1/orders`, body(buy));
     expect(r2.status).to.equal(201);
     expect(r2.body.order.status).to.equal("filled");
@@ -115,7 +130,11 @@ describe("exchange end to end (real Anvil node)", function () {
     it("refuses an unregistered trader", async function () {
       const { Wallet } = await import("ethers");
       const stranger = Wallet.createRandom();
-      const s = await signed(m, stranger as never, orderFor(m, stranger as never, { isBuy: true, price: 3000n, quantity: 1n, nonce: 1n }));
+      const s = await signed(
+        m,
+        stranger as never,
+        orderFor(m, stranger as never, { isBuy: true, price: 3000n, quantity: 1n, nonce: 1n }),
+      );
       const r = await post(`${ex.url}/v1/orders`, body(s));
       expect([r.status, r.body.error.code]).to.deep.equal([403, "TRADER_NOT_ACTIVE"]);
     });

@@ -20,7 +20,9 @@ describe("exchange snapshots", function () {
     book: await (await fetch(`${ex.url}/v1/books/TJEA14`)).json(),
     trades: await (await fetch(`${ex.url}/v1/trades?limit=1000`)).json(),
     accounts: await Promise.all(m.traders.map(async (t) => (await fetch(`${ex.url}/v1/accounts/${t.address}`)).json())),
-    orders: await Promise.all(m.traders.map(async (t) => (await fetch(`${ex.url}/v1/orders?trader=${t.address}`)).json())),
+    orders: await Promise.all(
+      m.traders.map(async (t) => (await fetch(`${ex.url}/v1/orders?trader=${t.address}`)).json()),
+    ),
   });
 
   before(async function () {
@@ -33,14 +35,27 @@ describe("exchange snapshots", function () {
   it("restores from snapshot + journal tail exactly the state a full replay gives", async function () {
     let ex = await start("7");
     await waitFor(() => ex.exchange.core.accounts.traders().length >= 3, 10_000, "deposits");
-    const [a, b, c] = m.traders as [typeof m.traders[0], typeof m.traders[0], typeof m.traders[0]];
+    const [a, b, c] = m.traders as [(typeof m.traders)[0], (typeof m.traders)[0], (typeof m.traders)[0]];
     let nonce = 0n;
     for (let i = 0; i < 20; i++) {
       const t = [a, b, c][i % 3]!;
-      const s = await signed(m, t, orderFor(m, t, { isBuy: i % 2 === 0, price: 2990n + BigInt((i * 7) % 20), quantity: BigInt(1 + (i % 9)), nonce: ++nonce }));
+      const s = await signed(
+        m,
+        t,
+        orderFor(m, t, {
+          isBuy: i % 2 === 0,
+          price: 2990n + BigInt((i * 7) % 20),
+          quantity: BigInt(1 + (i % 9)),
+          nonce: ++nonce,
+        }),
+      );
       expect((await post(`${ex.url}/v1/orders`, body(s))).status).to.equal(201);
     }
-    await waitFor(async () => (await m.clearing.lastTradeId()) === ex.exchange.core.trades.lastId, 20_000, "settlement");
+    await waitFor(
+      async () => (await m.clearing.lastTradeId()) === ex.exchange.core.trades.lastId,
+      20_000,
+      "settlement",
+    );
     const before = await state(ex);
     const journal = path.join(m.dir, "journal.log");
     const snapshot = `${journal}.snapshot`;
@@ -62,7 +77,9 @@ describe("exchange snapshots", function () {
     expect(await state(ex)).to.deep.equal(before);
     await ex.close();
     // 3. The snapshot written at the clean stop, with no tail.
-    expect((JSON.parse(fs.readFileSync(snapshot, "utf8")) as { journalRecords: number }).journalRecords).to.equal(records);
+    expect((JSON.parse(fs.readFileSync(snapshot, "utf8")) as { journalRecords: number }).journalRecords).to.equal(
+      records,
+    );
     ex = await start("1000000");
     expect(await state(ex)).to.deep.equal(before);
     await ex.close();

@@ -48,7 +48,7 @@ export async function startMarket(
     clearingBank: bank.address,
     extraGrants: { ALLOWANCE_MINTER: [regulator.address] },
   });
-  const { manifest, clearing: c } = await deployClearing({
+  const { manifest } = await deployClearing({
     regulator,
     manifest: m0,
     contracts: regContracts,
@@ -58,18 +58,33 @@ export async function startMarket(
     takerFeeBps: opts.fees?.[1] ?? 0,
   });
   // With a seed the traders' keys are the same in every run (to compare two runs account by account).
-  const traders = Array.from({ length: n }, (_, i) => (opts.seed ? (new Wallet(id(`${opts.seed}:${i}`), provider) as unknown as HDNodeWallet) : Wallet.createRandom(provider)));
+  const traders = Array.from({ length: n }, (_, i) =>
+    opts.seed
+      ? (new Wallet(id(`${opts.seed}:${i}`), provider) as unknown as HDNodeWallet)
+      : Wallet.createRandom(provider),
+  );
   const contracts = connectContracts(manifest, regulator);
   const bankContracts = connectContracts(manifest, bank);
   let nonce = await provider.getTransactionCount(regulator.address, "pending");
   let bankNonce = await provider.getTransactionCount(bank.address, "pending");
   const sent = [];
   for (const [i, t] of traders.entries()) {
-    sent.push(await contracts.registry.registerEntity(10_000n + BigInt(i), 2, 0, `Trader ${i}`, id(`trader-${i}-${t.address}`), t.address, { nonce: nonce++ }));
+    sent.push(
+      await contracts.registry.registerEntity(
+        10_000n + BigInt(i),
+        2,
+        0,
+        `Trader ${i}`,
+        id(`trader-${i}-${t.address}`),
+        t.address,
+        { nonce: nonce++ },
+      ),
+    );
   }
   for (const t of traders) {
     if (units > 0n) sent.push(await contracts.allowances.mint(t.address, VINTAGE, units, { nonce: nonce++ }));
-    if (cash > 0n) sent.push(await bankContracts.cash.deposit(t.address, cash, id(`bank-${t.address}`), { nonce: bankNonce++ }));
+    if (cash > 0n)
+      sent.push(await bankContracts.cash.deposit(t.address, cash, id(`bank-${t.address}`), { nonce: bankNonce++ }));
   }
   await Promise.all(sent.map((tx) => tx.wait()));
   const clearingAddress = manifest.contracts.Clearing!;
@@ -78,7 +93,10 @@ export async function startMarket(
       const mine = connectContracts(manifest, t);
       let k = 0;
       const txs = [];
-      if (units > 0n) txs.push(await mine.allowances.safeTransferFrom(t.address, clearingAddress, VINTAGE, units, "0x", { nonce: k++ }));
+      if (units > 0n)
+        txs.push(
+          await mine.allowances.safeTransferFrom(t.address, clearingAddress, VINTAGE, units, "0x", { nonce: k++ }),
+        );
       if (cash > 0n) {
         txs.push(await mine.cash.approve(clearingAddress, cash, { nonce: k++ }));
         txs.push(await Clearing__factory.connect(clearingAddress, t).depositCash(cash, { nonce: k++ }));
@@ -107,8 +125,19 @@ export async function startMarket(
 
 export const silentLog = pino({ level: process.env.ETS_TEST_LOG ?? "silent" });
 
-export function orderFor(m: Market, trader: HDNodeWallet, o: Partial<Order> & { isBuy: boolean; price: bigint; quantity: bigint; nonce: bigint }): Order {
-  return { trader: trader.address, token: m.manifest.contracts.AllowanceToken, tokenId: VINTAGE, timeInForce: 0, expiry: 0n, ...o };
+export function orderFor(
+  m: Market,
+  trader: HDNodeWallet,
+  o: Partial<Order> & { isBuy: boolean; price: bigint; quantity: bigint; nonce: bigint },
+): Order {
+  return {
+    trader: trader.address,
+    token: m.manifest.contracts.AllowanceToken,
+    tokenId: VINTAGE,
+    timeInForce: 0,
+    expiry: 0n,
+    ...o,
+  };
 }
 
 export async function signed(m: Market, trader: HDNodeWallet, o: Order) {

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { MatchingEngine, type EngineListener } from "../../../server/engine/engine";
 import { vwap } from "../../../server/engine/market-data";
-import { DoneReason, OrderType, SelfTradePrevention, Side, TimeInForce, type NewOrder } from "../../../server/engine/types";
+import {
+  DoneReason,
+  OrderType,
+  SelfTradePrevention,
+  Side,
+  TimeInForce,
+  type NewOrder,
+} from "../../../server/engine/types";
 import { band } from "../../../server/engine/validation";
 
 interface Trade {
@@ -51,7 +58,11 @@ describe("MatchingEngine", function () {
       ["a price above the band (+10 %)", { price: 3301 }, "ORDER_PRICE_OUTSIDE_BAND"],
       ["a price below the band (−10 %)", { price: 2699 }, "ORDER_PRICE_OUTSIDE_BAND"],
       ["an expired order", { expiry: 100 }, "ORDER_EXPIRED"],
-      ["a market order that would rest", { type: OrderType.Market, tif: TimeInForce.GTC }, "ORDER_TIME_IN_FORCE_INVALID"],
+      [
+        "a market order that would rest",
+        { type: OrderType.Market, tif: TimeInForce.GTC },
+        "ORDER_TIME_IN_FORCE_INVALID",
+      ],
       ["an unsafe id", { id: 2 ** 53 }, "ORDER_ID_INVALID"],
       ["an unknown side", { side: 7 as Side }, "ORDER_SIDE_INVALID"],
     ];
@@ -80,7 +91,12 @@ describe("MatchingEngine", function () {
 
     it("rejects a product off tick", function () {
       const trades: unknown[] = [];
-      const engine = new MatchingEngine({ onTrade: () => trades.push(1), onDone: () => undefined, onRested: () => undefined, onBlockDeal: () => undefined });
+      const engine = new MatchingEngine({
+        onTrade: () => trades.push(1),
+        onDone: () => undefined,
+        onRested: () => undefined,
+        onBlockDeal: () => undefined,
+      });
       const p = engine.addProduct({ name: "X", referencePrice: 3000, rules: { tick: 5, lot: 10 } });
       expect(engine.submit(p, order({ price: 3002 }), 0)).to.equal("ORDER_PRICE_OFF_TICK");
       expect(engine.submit(p, order({ quantity: 15 }), 0)).to.equal("ORDER_QUANTITY_OFF_LOT");
@@ -143,8 +159,18 @@ describe("MatchingEngine", function () {
       engine.submit(p, order({ id: 3, price: 3100, quantity: 40, tif: TimeInForce.IOC }), 0);
       engine.blockDeal(p, 10, 1, 11, 2, 3500, 100_000);
       const bar = engine.bar(p);
-      expect(bar).to.include({ open: 3000, high: 3100, low: 3000, volume: 40, trades: 2, blockVolume: 100_000, previousClose: 3000 });
-      expect(bar.close).to.equal(vwap(3000 * 10 + 3100 * 30, 40)).and.to.equal(3075);
+      expect(bar).to.include({
+        open: 3000,
+        high: 3100,
+        low: 3000,
+        volume: 40,
+        trades: 2,
+        blockVolume: 100_000,
+        previousClose: 3000,
+      });
+      expect(bar.close)
+        .to.equal(vwap(3000 * 10 + 3100 * 30, 40))
+        .and.to.equal(3075);
       const bars = engine.closeDay();
       expect(bars.get("TJEA14")?.close).to.equal(3075);
       // The close is the next day's reference: the band moves with it.
@@ -153,7 +179,7 @@ describe("MatchingEngine", function () {
     });
 
     it("keeps the previous close when nothing traded", function () {
-      const { engine, p } = setup(2400);
+      const { engine } = setup(2400);
       expect(engine.closeDay().get("TJEA14")).to.include({ open: 2400, close: 2400, volume: 0 });
     });
 
@@ -180,7 +206,18 @@ describe("MatchingEngine", function () {
   describe("snapshots", function () {
     it("restore a book with the same orders in the same time priority", function () {
       const { engine, p } = setup();
-      for (let i = 1; i <= 6; i++) engine.submit(p, order({ id: i, trader: i, side: i % 2 ? Side.Buy : Side.Sell, price: i % 2 ? 2990 - i : 3010 + i, quantity: i }), 0);
+      for (let i = 1; i <= 6; i++)
+        engine.submit(
+          p,
+          order({
+            id: i,
+            trader: i,
+            side: i % 2 ? Side.Buy : Side.Sell,
+            price: i % 2 ? 2990 - i : 3010 + i,
+            quantity: i,
+          }),
+          0,
+        );
       const snap = engine.snapshot();
       const copy = setup();
       copy.engine.book(copy.p).restore(snap[0]!.orders);

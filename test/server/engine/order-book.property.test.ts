@@ -10,8 +10,27 @@ type Cmd =
   | { t: "cancel"; pick: number };
 
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant("limit" as const), trader: fc.integer({ min: 0, max: 3 }), side: fc.constantFrom(Side.Buy, Side.Sell), price: fc.integer({ min: 95, max: 105 }), quantity: fc.integer({ min: 1, max: 50 }), tif: fc.constantFrom(TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("market" as const), trader: fc.integer({ min: 0, max: 3 }), side: fc.constantFrom(Side.Buy, Side.Sell), quantity: fc.integer({ min: 1, max: 80 }), tif: fc.constantFrom(TimeInForce.IOC, TimeInForce.FOK) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant("limit" as const),
+      trader: fc.integer({ min: 0, max: 3 }),
+      side: fc.constantFrom(Side.Buy, Side.Sell),
+      price: fc.integer({ min: 95, max: 105 }),
+      quantity: fc.integer({ min: 1, max: 50 }),
+      tif: fc.constantFrom(TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("market" as const),
+      trader: fc.integer({ min: 0, max: 3 }),
+      side: fc.constantFrom(Side.Buy, Side.Sell),
+      quantity: fc.integer({ min: 1, max: 80 }),
+      tif: fc.constantFrom(TimeInForce.IOC, TimeInForce.FOK),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant("cancel" as const), pick: fc.nat() }) },
 );
 

@@ -53,7 +53,10 @@ describe("Journal", function () {
       expect(reopened.recovered).to.equal(9);
       reopened.append(rec(99));
       await reopened.close();
-      expect([...Journal.read(file)].map((b) => b.toString())).to.deep.equal([...Array.from({ length: 9 }, (_, i) => rec(i).toString()), rec(99).toString()]);
+      expect([...Journal.read(file)].map((b) => b.toString())).to.deep.equal([
+        ...Array.from({ length: 9 }, (_, i) => rec(i).toString()),
+        rec(99).toString(),
+      ]);
     });
 
     it("stops at a record whose checksum does not match", async function () {
