@@ -207,6 +207,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
         exchangeOperator: slot("exchange").address,
         makerFeeBps: opts.fees.makerBps,
         takerFeeBps: opts.fees.takerBps,
+        adminDelay: opts.enforcementDelay,
       });
       manifest = withClearing.manifest;
       log.info(

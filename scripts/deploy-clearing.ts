@@ -16,6 +16,8 @@ export interface ClearingOptions {
   exchangeOperator: string;
   makerFeeBps?: number;
   takerFeeBps?: number;
+  /** Delay of any later change of the Clearing's function roles or authority (as `deployRegistry` sets for the registry). */
+  adminDelay?: number;
 }
 
 /**
@@ -59,5 +61,6 @@ export async function deployClearing(opts: ClearingOptions): Promise<{ manifest:
   await (await contracts.registry.openAccount(e.entityId, address)).wait();
   await (await contracts.registry.setClearingHouse(address, true)).wait();
   await (await clearing.setFees(opts.makerFeeBps ?? 0, opts.takerFeeBps ?? 0, opts.exchangeOperator)).wait();
+  if (opts.adminDelay) await (await contracts.authority.setTargetAdminDelay(address, opts.adminDelay)).wait();
   return { manifest: { ...opts.manifest, contracts: { ...opts.manifest.contracts, Clearing: address } }, clearing };
 }

@@ -136,6 +136,26 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
     await (await contracts.registry.addHoldingToken(token)).wait();
   }
   step("holding tokens");
+
+  // Last, so that the set-up above is not held by them: the admin's own powers take the same delay
+  // as the dangerous roles. A new grant of ADMIN or of a role that moves or mints units, and any
+  // change of a contract's function roles or authority, is scheduled first and visible on chain
+  // before it applies, so that the admin key cannot get round the execution delay.
+  if (delay > 0) {
+    const guarded = [
+      "ADMIN",
+      "ENFORCEMENT",
+      "RECOVERY",
+      "REGISTRY_CONTRACT",
+      "ALLOWANCE_MINTER",
+      "ALLOWANCE_BURNER",
+      "OFFSET_BURNER",
+    ] as const;
+    for (const role of guarded) await (await authority.setGrantDelay(Roles[role], delay)).wait();
+    const targets = ["ParticipantRegistry", "TransferRules", "AllowanceToken", "OffsetToken", "CashToken"] as const;
+    for (const name of targets) await (await authority.setTargetAdminDelay(manifest.contracts[name], delay)).wait();
+    step("admin delays");
+  }
   return { manifest, contracts };
 }
 

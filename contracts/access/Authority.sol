@@ -9,4 +9,11 @@ import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManage
 /// that each use is scheduled, visible on chain and cancellable before it runs.
 contract Authority is AccessManager {
     constructor(address initialAdmin) AccessManager(initialAdmin) {}
+
+    /// @notice Delays (grant delays, target admin delays, execution delays) take effect at once when
+    /// raised; a lowered delay still waits for the difference. (OpenZeppelin's default of five days
+    /// would leave a freshly deployed scheme without its admin delays for its first five days.)
+    function minSetback() public pure override returns (uint32) {
+        return 0;
+    }
 }

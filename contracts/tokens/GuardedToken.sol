@@ -77,8 +77,8 @@ abstract contract GuardedToken is IGuardedToken, AccessManaged {
 
     /// @inheritdoc IGuardedToken
     function setUntrustedLimit(uint256 limit) external {
-        Limit storage l = _limits[msg.sender];
-        uint256 current = _limitInForce(l);
+        Limit storage limits = _limits[msg.sender];
+        uint256 current = _limitInForce(limits);
         bool lowers = limit != 0 && (current == 0 || limit <= current);
         if (lowers) {
             _limits[msg.sender] = Limit({current: limit, next: 0, nextFrom: 0});
@@ -147,9 +147,9 @@ abstract contract GuardedToken is IGuardedToken, AccessManaged {
 
     /// @inheritdoc IGuardedToken
     function untrustedLimitOf(address holder) external view returns (uint256 limit, uint256 next, uint64 nextFrom) {
-        Limit storage l = _limits[holder];
-        limit = _limitInForce(l);
-        if (l.nextFrom > block.timestamp) (next, nextFrom) = (l.next, l.nextFrom);
+        Limit storage limits = _limits[holder];
+        limit = _limitInForce(limits);
+        if (limits.nextFrom > block.timestamp) (next, nextFrom) = (limits.next, limits.nextFrom);
     }
 
     /// @inheritdoc IGuardedToken
@@ -281,8 +281,8 @@ abstract contract GuardedToken is IGuardedToken, AccessManaged {
         if (p.status != PendingStatus.Pending) revert TokenPendingTransferClosed(transferId, p.status);
     }
 
-    function _limitInForce(Limit storage l) private view returns (uint256) {
-        return l.nextFrom != 0 && l.nextFrom <= block.timestamp ? l.next : l.current;
+    function _limitInForce(Limit storage limits) private view returns (uint256) {
+        return limits.nextFrom != 0 && limits.nextFrom <= block.timestamp ? limits.next : limits.current;
     }
 
     function _requireAvailable(address account, uint256 id, uint256 amount) private view {
