@@ -38,7 +38,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    files: ["bin/**/*.js", "server/**/*.js", "**/*.cjs"],
+    files: ["bin/**/*.js", "**/*.cjs"],
     languageOptions: {
       sourceType: "commonjs",
       globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly" },

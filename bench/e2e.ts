@@ -251,7 +251,17 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
     fs.writeFileSync(path.join(__dirname, "results", "e2e.json"), JSON.stringify(result, null, 2) + "\n");
     console.log("written bench/results/e2e.json");
-    for (const l of start.lines) if (String(l.msg).startsWith("PROBE")) console.log(JSON.stringify(l).slice(0, 200));
+    if (process.env.BENCH_BLOCKS) {
+      const logs = await clearing.queryFilter(clearing.filters.TradeSettled(), 0, "latest");
+      const perBlock = new Map<number, number>();
+      for (const l of logs) perBlock.set(l.blockNumber, (perBlock.get(l.blockNumber) ?? 0) + 1);
+      const blocks = [...perBlock.keys()].sort((a, b) => a - b);
+      for (const b of blocks) {
+        const blk = await provider.getBlock(b);
+        console.log(`block ${b} t=${blk?.timestamp} txs=${blk?.transactions.length} trades=${perBlock.get(b)} gas=${blk?.gasUsed}`);
+      }
+    }
+    if (process.env.BENCH_LOG_LEVEL) for (const l of start.lines) if (l.component === "settlement" || l.component === "chain") console.log(JSON.stringify(l).slice(0, 300));
     provider.destroy();
   } finally {
     start.signalGroup("SIGINT");

@@ -16,6 +16,8 @@ const env = z
   .object({
     /** JSON-RPC of the chain. Default http://127.0.0.1:8545. */
     ETS_RPC_URL: z.string().url().default("http://127.0.0.1:8545"),
+    /** JSON-RPC for settlement transactions, if not ETS_RPC_URL. */
+    ETS_SETTLEMENT_RPC_URL: z.string().url().optional(),
     /** Folder of deployment manifests. Default data/deployments. */
     ETS_DEPLOYMENTS_DIR: z.string().min(1).default("data/deployments"),
     /** Folder of keystores. Default data/wallets. */
@@ -41,7 +43,14 @@ async function main(): Promise<void> {
   ).connect(provider);
   const journalFile = path.resolve(env.ETS_EXCHANGE_JOURNAL);
   await import("node:fs").then((fs) => fs.mkdirSync(path.dirname(journalFile), { recursive: true }));
-  const running = await startExchangeServer({ env: readExchangeEnv(), manifest, operator, journalFile, log });
+  const running = await startExchangeServer({
+    env: readExchangeEnv(),
+    manifest,
+    operator,
+    journalFile,
+    log,
+    settlementRpcUrl: env.ETS_SETTLEMENT_RPC_URL,
+  });
   process.stdout.write(`exchange ready at ${running.url}\n`);
   const stop = async () => {
     await running.close();

@@ -10,7 +10,7 @@ import { createApp } from "./app";
 import { SelfTradePrevention } from "./engine/types";
 import type { CoreEvents, LiveOrder, Trade } from "./exchange/core";
 import { Exchange } from "./exchange/exchange";
-import { WorkerSender } from "./settlement/sender";
+import { RpcSender } from "./settlement/sender";
 import type { ExchangeEnv } from "./config";
 
 export interface ExchangeServerOptions {
@@ -19,6 +19,12 @@ export interface ExchangeServerOptions {
   /** The exchange operator's wallet (holds EXCHANGE), connected to the chain through a JSON-RPC provider. */
   operator: Wallet | HDNodeWallet;
   journalFile: string;
+  /**
+   * Where settlement transactions go, when not through the operator's provider: `npm start` sends
+   * them straight to the node rather than through its durable JSON-RPC, because the exchange's own
+   * journal and the chain's last trade id already make settlement exactly once after any crash.
+   */
+  settlementRpcUrl?: string;
   log: Logger;
   clock?: () => number;
 }
@@ -59,7 +65,7 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
       if (b.rejected.size > 0) metrics.settled.inc({ result: "rejected" }, b.rejected.size);
     },
   };
-  const sender = new WorkerSender(provider._getConnection().url, operator.privateKey, clearingAddress);
+  const sender = new RpcSender(opts.settlementRpcUrl ?? provider._getConnection().url, operator.privateKey, clearingAddress, BigInt(manifest.chainId));
   const exchange = await Exchange.open({
     sender,
     operator: operator.address,

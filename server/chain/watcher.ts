@@ -18,6 +18,8 @@ export class ChainWatcher {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private readonly seen = new Set<string>();
+  /** Whether the node answers `ets_durableBlockNumber` (the durable JSON-RPC of `npm start` does). */
+  private durableHead: boolean | undefined;
   /** Last block scanned, and whether the node answered the last poll. */
   status = { block: 0, reachable: true };
 
@@ -48,13 +50,31 @@ export class ChainWatcher {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * The last block to read: where the node has made everything durable, when it says so (a change
+   * the chain could still lose on a crash is never acted on), else its head.
+   */
+  private async head(): Promise<number> {
+    const provider = this.clearing.runner!.provider! as unknown as { send(m: string, p: unknown[]): Promise<string>; getBlockNumber(): Promise<number> };
+    if (this.durableHead !== false) {
+      try {
+        const n = Number(await provider.send("ets_durableBlockNumber", []));
+        this.durableHead = true;
+        return n;
+      } catch {
+        this.durableHead = false;
+      }
+    }
+    return provider.getBlockNumber();
+  }
+
   /** Scans up to the head once (start-up calls it directly). */
   async poll(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
       const provider = this.clearing.runner!.provider!;
-      const head = await provider.getBlockNumber();
+      const head = await this.head();
       const c = this.clearing.interface;
       const r = this.registry.interface;
       const topics = [
