@@ -3,9 +3,11 @@ import {
   AllowanceToken__factory,
   Authority__factory,
   CashToken__factory,
+  Clearing__factory,
   OffsetToken__factory,
   ParticipantRegistry__factory,
   TransferRules__factory,
+  type Clearing,
 } from "../typechain-types";
 import type { Manifest } from "./manifest";
 
@@ -13,13 +15,13 @@ export type {
   AllowanceToken,
   Authority,
   CashToken,
+  Clearing,
   OffsetToken,
   ParticipantRegistry,
   TransferRules,
 } from "../typechain-types";
 
-/** Typed handles on every contract of a deployment, bound to one runner (provider or signer). */
-export function connectContracts(manifest: Manifest, runner: ContractRunner) {
+function registryHandles(manifest: Manifest, runner: ContractRunner) {
   const c = manifest.contracts;
   return {
     authority: Authority__factory.connect(c.Authority, runner),
@@ -31,7 +33,21 @@ export function connectContracts(manifest: Manifest, runner: ContractRunner) {
   };
 }
 
-export type Contracts = ReturnType<typeof connectContracts>;
+/** Typed handles on the registry's contracts (the six every deployment has). */
+export type Contracts = ReturnType<typeof registryHandles>;
+
+/** What {@link connectContracts} returns: the registry's contracts and, once the exchange is deployed, its Clearing. */
+export type DeploymentContracts = Contracts & { clearing?: Clearing };
+
+/**
+ * Typed handles on every contract of a deployment, bound to one runner (provider or signer).
+ * `clearing` is there only when the manifest names a Clearing contract.
+ */
+export function connectContracts(manifest: Manifest, runner: ContractRunner): DeploymentContracts {
+  const contracts: DeploymentContracts = registryHandles(manifest, runner);
+  if (manifest.contracts.Clearing) contracts.clearing = Clearing__factory.connect(manifest.contracts.Clearing, runner);
+  return contracts;
+}
 
 /** Every ABI of the system, for decoding events and errors. */
 export const ABIS = {
@@ -41,4 +57,5 @@ export const ABIS = {
   AllowanceToken: AllowanceToken__factory.abi,
   OffsetToken: OffsetToken__factory.abi,
   CashToken: CashToken__factory.abi,
+  Clearing: Clearing__factory.abi,
 } as const;

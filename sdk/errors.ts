@@ -353,6 +353,82 @@ export const CHAIN_ERRORS: Record<string, ChainErrorSpec> = {
     kind: "conflict",
     message: (a) => `Payout reference ${s(a[1])} is empty or was used before by ${s(a[0])}.`,
   },
+  // Clearing (trading accounts at the exchange). The codes are those the exchange and the `ets` CLI
+  // already use (`sdk/clearing.ts`); ZERO_AMOUNT and ACCOUNT_NOT_ACTIVE mean what they mean for tokens.
+  ClearingUnsupportedToken: {
+    code: "CLEARING_UNSUPPORTED_TOKEN",
+    kind: "validation",
+    message: (a) => `Token ${s(a[0])} is not traded at the exchange: only allowances, CCER and cash (id 0) are.`,
+  },
+  ClearingZeroAmount: {
+    code: "ZERO_AMOUNT",
+    kind: "validation",
+    message: () => "The amount must be greater than zero.",
+  },
+  ClearingInsufficientBalance: {
+    code: "INSUFFICIENT_TRADING_BALANCE",
+    kind: "conflict",
+    message: (a) =>
+      `The trading account of ${s(a[0])} holds ${s(a[3])} of token ${s(a[1])} id ${s(a[2])}; ${s(a[4])} are needed.`,
+  },
+  ClearingAccountNotActive: {
+    code: "ACCOUNT_NOT_ACTIVE",
+    kind: "conflict",
+    message: (a) => `${s(a[0])} has no active registry account (unregistered, frozen or closed).`,
+  },
+  ClearingUnexpectedTransfer: {
+    code: "CLEARING_UNEXPECTED_TRANSFER",
+    kind: "validation",
+    message: (a) =>
+      `Units reach a trading account only through the holder's own deposit; ${s(a[0])} sent units of ${s(a[1])}.`,
+  },
+  ClearingDepositNotReceived: {
+    code: "CLEARING_DEPOSIT_NOT_RECEIVED",
+    kind: "conflict",
+    message: (a) =>
+      `Only ${s(a[2])} of the ${s(a[1])} fen ${s(a[0])} deposited reached the Clearing at once (it is not a designated clearing house right now); nothing was deposited.`,
+  },
+  ClearingTradeIdGap: {
+    code: "TRADE_ID_GAP",
+    kind: "conflict",
+    message: (a) => `The settlement batch skips trade ids: ${s(a[0])} was expected, ${s(a[1])} came.`,
+  },
+  ClearingInvalidWithdrawal: {
+    code: "WITHDRAWAL_INVALID",
+    kind: "validation",
+    message: (a) =>
+      `The signed withdrawal of ${s(a[0])} with nonce ${s(a[1])} is invalid: bad signature, expired, or its nonce was used.`,
+  },
+  ClearingUnknownWithdrawalRequest: {
+    code: "WITHDRAWAL_REQUEST_NOT_FOUND",
+    kind: "not_found",
+    message: (a) => `There is no open withdrawal request ${s(a[0])}: it does not exist or was already executed.`,
+  },
+  ClearingNotRequester: {
+    code: "NOT_WITHDRAWAL_REQUESTER",
+    kind: "unauthorised",
+    message: (a) => `Only the trader who asked for withdrawal request ${s(a[0])} can execute it; ${s(a[1])} did not.`,
+  },
+  ClearingWithdrawalNotDue: {
+    code: "WITHDRAWAL_NOT_DUE",
+    kind: "conflict",
+    message: (a) => `Withdrawal request ${s(a[0])} can be executed by the trader from ${when(a[1])}.`,
+  },
+  ClearingNotOrderOwner: {
+    code: "NOT_ORDER_OWNER",
+    kind: "unauthorised",
+    message: (a) => `The order belongs to ${s(a[0])}; ${s(a[1])} cannot cancel it.`,
+  },
+  ClearingNonceNotIncreasing: {
+    code: "NONCE_NOT_INCREASING",
+    kind: "conflict",
+    message: (a) => `Orders below nonce ${s(a[0])} are already cancelled; the new minimum ${s(a[1])} must be above it.`,
+  },
+  ClearingParameterOutOfRange: {
+    code: "PARAMETER_OUT_OF_RANGE",
+    kind: "validation",
+    message: (a) => `The value ${s(a[0])} is above the maximum of ${s(a[1])}.`,
+  },
   // OpenZeppelin token and utility errors that our own checks normally pre-empt.
   ERC1155InsufficientBalance: {
     code: "ERC1155_INSUFFICIENT_BALANCE",

@@ -15,16 +15,15 @@ import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 /// @title Clearing
 /// @notice Trading accounts and batched delivery-versus-payment settlement (see {IClearing}).
 contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
-    bytes32 private constant ORDER_TYPEHASH =
-        keccak256(
-            "Order(address trader,address token,uint256 tokenId,bool isBuy,uint256 price,uint256 quantity,uint8 timeInForce,uint256 nonce,uint64 expiry)"
-        );
-    bytes32 private constant WITHDRAWAL_TYPEHASH =
-        keccak256(
-            "Withdrawal(address trader,address token,uint256 tokenId,uint256 amount,uint256 nonce,uint64 expiry)"
-        );
+    bytes32 private constant ORDER_TYPEHASH = keccak256(
+        "Order(address trader,address token,uint256 tokenId,bool isBuy,uint256 price,uint256 quantity,uint8 timeInForce,uint256 nonce,uint64 expiry)"
+    );
+    bytes32 private constant WITHDRAWAL_TYPEHASH = keccak256(
+        "Withdrawal(address trader,address token,uint256 tokenId,uint256 amount,uint256 nonce,uint64 expiry)"
+    );
     uint256 private constant PARTIAL = 1;
-    uint256 private constant FINISHED = 2;
+    uint256 private constant FILLED = 2;
+    uint256 private constant CANCELLED = 3;
     /// @dev Largest order quantity: a partial fill count must fit its 32-bit lane.
     uint256 private constant MAX_ORDER_QUANTITY = type(uint32).max;
     uint16 private constant MAX_FEE_BPS = 100;
@@ -39,9 +38,10 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     mapping(address trader => mapping(address token => mapping(uint256 id => uint256))) private _balances;
     /// @dev Two bits per (trader, nonce): 0 = never filled, PARTIAL = filled in part (the count is
-    /// in `_partial`), FINISHED = filled completely or cancelled. A trader's consecutive nonces
-    /// share a word, so most fills touch a slot that exists already, and a fresh order needs no
-    /// look-up of a partial count.
+    /// in `_partialLanes`), FILLED = filled completely, CANCELLED = cancelled. FILLED and CANCELLED
+    /// are both finished and differ only in the reason a further fill is rejected with. A trader's
+    /// consecutive nonces share a word, so most fills touch a slot that exists already, and a fresh
+    /// order needs no look-up of a partial count.
     mapping(address trader => mapping(uint256 word => uint256 bits)) private _orderBits;
     /// @dev Units filled of orders filled in part: 32-bit lanes, eight consecutive nonces to a word
     /// (so a partial fill usually updates a slot that exists already). Read only in state PARTIAL.
@@ -82,11 +82,16 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     function depositCash(uint256 amount) external {
         if (amount == 0) revert ClearingZeroAmount();
         if (!_registry.isActive(msg.sender)) revert ClearingAccountNotActive(msg.sender);
-        _balances[msg.sender][_cash][0] += amount;
-        emit Deposited(msg.sender, _cash, 0, amount);
-        // The cash token routes this at once: this contract is a designated clearing house.
+        // The cash token delivers at once only while this contract is a designated clearing house;
+        // otherwise it would hold the fen as a pending transfer the depositor could still cancel.
+        // Only fen that arrived are credited.
+        uint256 held = IERC20(_cash).balanceOf(address(this));
         // slither-disable-next-line unchecked-transfer
         IERC20(_cash).transferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(_cash).balanceOf(address(this)) - held;
+        if (received != amount) revert ClearingDepositNotReceived(msg.sender, amount, received);
+        _balances[msg.sender][_cash][0] += amount;
+        emit Deposited(msg.sender, _cash, 0, amount);
     }
 
     /// @notice Credits allowances or CCER sent here by their holder (a deposit).
@@ -161,7 +166,14 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
             requestedAt: uint64(block.timestamp),
             done: false
         });
-        emit WithdrawalRequested(requestId, msg.sender, token, tokenId, amount, uint64(block.timestamp) + _withdrawalDelay);
+        emit WithdrawalRequested(
+            requestId,
+            msg.sender,
+            token,
+            tokenId,
+            amount,
+            uint64(block.timestamp) + _withdrawalDelay
+        );
     }
 
     /// @inheritdoc IClearing
@@ -179,7 +191,7 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     /// @inheritdoc IClearing
     function cancelOrder(Order calldata order) external {
         if (order.trader != msg.sender) revert ClearingNotOrderOwner(order.trader, msg.sender);
-        _finish(msg.sender, order.nonce);
+        _cancel(msg.sender, order.nonce);
         emit OrderCancelled(msg.sender, order.nonce, _hashOrder(order));
     }
 
@@ -223,7 +235,7 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     /// @inheritdoc IClearing
     function orderState(address trader, uint256 nonce) external view returns (uint256 filled, bool finished) {
         uint256 state = _orderState(trader, nonce);
-        return (state == PARTIAL ? _partialFilled(trader, nonce) : 0, state == FINISHED || nonce < _minNonce[trader]);
+        return (state == PARTIAL ? _partialFilled(trader, nonce) : 0, state >= FILLED || nonce < _minNonce[trader]);
     }
 
     /// @inheritdoc IClearing
@@ -301,7 +313,8 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     function _leg(Order calldata o, uint256 quantity) private view returns (Leg memory leg, RejectReason reason) {
         uint256 state = _orderState(o.trader, o.nonce);
         leg = Leg({trader: o.trader, nonce: o.nonce, quantity: o.quantity, filled: 0});
-        if (state == FINISHED) return (leg, RejectReason.Cancelled);
+        // A finished order takes no further fill: over-filled if it was filled completely, else cancelled.
+        if (state >= FILLED) return (leg, state == FILLED ? RejectReason.Overfilled : RejectReason.Cancelled);
         if (state == PARTIAL) leg.filled = _partialFilled(o.trader, o.nonce);
         if (o.quantity > MAX_ORDER_QUANTITY || leg.filled + quantity > o.quantity) reason = RejectReason.Overfilled;
     }
@@ -408,7 +421,14 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         _payOut(r.trader, r.token, r.tokenId, r.amount, requestId, 0);
     }
 
-    function _payOut(address trader, address token, uint256 tokenId, uint256 amount, uint256 requestId, uint256 nonce) private {
+    function _payOut(
+        address trader,
+        address token,
+        uint256 tokenId,
+        uint256 amount,
+        uint256 requestId,
+        uint256 nonce
+    ) private {
         _checkToken(token, tokenId);
         if (amount == 0) revert ClearingZeroAmount();
         if (!_registry.isActive(trader)) revert ClearingAccountNotActive(trader);
@@ -461,22 +481,23 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
             );
     }
 
-    /// @dev Books a fill: an order that is now complete gets its finished bit (and its partial
-    /// count is cleared); one still open keeps its count.
+    /// @dev Books a fill: an order that is now complete becomes FILLED (its stale partial count is
+    /// never read again); one still open keeps its count.
     function _recordFill(Leg memory leg, uint256 quantity) private {
         uint256 filled = leg.filled + quantity;
         if (filled == leg.quantity) {
-            _setOrderState(leg.trader, leg.nonce, FINISHED);
+            _setOrderState(leg.trader, leg.nonce, FILLED);
         } else {
             if (leg.filled == 0) _setOrderState(leg.trader, leg.nonce, PARTIAL);
             uint256 shift = (leg.nonce & 7) * 32;
             uint256 lanes = _partialLanes[leg.trader][leg.nonce >> 3];
-            _partialLanes[leg.trader][leg.nonce >> 3] = (lanes & ~(uint256(type(uint32).max) << shift)) | (filled << shift);
+            _partialLanes[leg.trader][leg.nonce >> 3] =
+                (lanes & ~(uint256(type(uint32).max) << shift)) | (filled << shift);
         }
     }
 
-    function _finish(address trader, uint256 nonce) private {
-        _setOrderState(trader, nonce, FINISHED);
+    function _cancel(address trader, uint256 nonce) private {
+        _setOrderState(trader, nonce, CANCELLED);
     }
 
     function _partialFilled(address trader, uint256 nonce) private view returns (uint256) {

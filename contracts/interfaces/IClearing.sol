@@ -10,10 +10,11 @@ pragma solidity ^0.8.28;
 /// same trade twice (trade ids are consecutive and each is processed once).
 ///
 /// Orders are identified on chain by (trader, nonce): a trader signs each order with a fresh nonce.
-/// An order filled completely is marked finished (one bit per nonce), one filled in part keeps its
+/// An order filled completely is marked finished (two bits per nonce), one filled in part keeps its
 /// filled count, so no order with that nonce can ever fill beyond its own signed quantity or fill
-/// again once finished. Cancelling an order finishes its nonce. An order may be for at most
-/// 2^32 − 1 tonnes.
+/// again once finished: a further fill is rejected as {RejectReason-Overfilled}. Cancelling an order
+/// finishes its nonce too, and a further fill is rejected as {RejectReason-Cancelled}. An order may
+/// be for at most 2^32 − 1 tonnes.
 interface IClearing {
     /// @notice The EIP-712 order (domain {name: "ETS Clearing", version: "1", chainId, this}).
     /// @dev `timeInForce`: 0 = GTC, 1 = IOC, 2 = FOK (the exchange enforces it; on chain every fill
@@ -87,7 +88,9 @@ interface IClearing {
         None,
         BadSignature,
         Expired,
+        // Cancelled on chain: cancelOrder, or a nonce below the trader's minimum.
         Cancelled,
+        // Beyond the signed quantity, including any fill of an order already filled completely.
         Overfilled,
         PriceOutsideLimit,
         ProductMismatch,
@@ -112,6 +115,9 @@ interface IClearing {
     error ClearingAccountNotActive(address trader);
     /// @notice Thrown when ERC-1155 units arrive other than through a holder's own deposit.
     error ClearingUnexpectedTransfer(address operator, address from);
+    /// @notice Thrown when a cash deposit does not arrive at once in full (the cash token would hold
+    /// it pending, e.g. while this contract is not a designated clearing house).
+    error ClearingDepositNotReceived(address trader, uint256 amount, uint256 received);
     /// @notice Thrown when a batch's next new trade id is not the one after the last settled.
     error ClearingTradeIdGap(uint64 expected, uint64 got);
     /// @notice Thrown when a signed withdrawal is invalid (bad signature, expired or nonce used).
@@ -217,6 +223,8 @@ interface IClearing {
     // ──────────────────────────────────────── external ────────────────────────────────────────
 
     /// @notice Deposits fen from the caller's registry wallet (approve this contract first).
+    /// @dev Requirements: `amount` > 0; the caller has an active registry account; the fen arrive at
+    /// once (this contract is a designated clearing house). Emits {Deposited}.
     function depositCash(uint256 amount) external;
 
     /// @notice Settles a batch: every new fill (trade id > last settled) is checked against both

@@ -452,7 +452,10 @@ describe("Permission matrix", function () {
           await expect(call.staticCall(...args), signature).to.not.be.reverted;
           continue;
         }
-        await expect(call.staticCall(...args), signature).to.be.revertedWithCustomError(f.c.authority, "AccessManagerNotScheduled");
+        await expect(call.staticCall(...args), signature).to.be.revertedWithCustomError(
+          f.c.authority,
+          "AccessManagerNotScheduled",
+        );
         const data = (f.c.authority.interface as unknown as Interface).encodeFunctionData(signature, args);
         const snapshot = await takeSnapshot();
         await f.c.authority.connect(f.s.regulator).schedule(manager, data, 0);
