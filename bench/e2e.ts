@@ -258,10 +258,14 @@ async function main(): Promise<void> {
       const blocks = [...perBlock.keys()].sort((a, b) => a - b);
       for (const b of blocks) {
         const blk = await provider.getBlock(b);
-        console.log(`block ${b} t=${blk?.timestamp} txs=${blk?.transactions.length} trades=${perBlock.get(b)} gas=${blk?.gasUsed}`);
+        console.log(
+          `block ${b} t=${blk?.timestamp} txs=${blk?.transactions.length} trades=${perBlock.get(b)} gas=${blk?.gasUsed}`,
+        );
       }
     }
-    if (process.env.BENCH_LOG_LEVEL) for (const l of start.lines) if (l.component === "settlement" || l.component === "chain") console.log(JSON.stringify(l).slice(0, 300));
+    if (process.env.BENCH_LOG_LEVEL)
+      for (const l of start.lines)
+        if (l.component === "settlement" || l.component === "chain") console.log(JSON.stringify(l).slice(0, 300));
     provider.destroy();
   } finally {
     start.signalGroup("SIGINT");

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       const exchange = await services.start(
         new ExchangeService({
           rpcUrl: chain.rpcUrl,
+          settlementRpcUrl: chain.internalUrl,
           deploymentsDir: config.deploymentsDir,
           walletDir: config.walletDir,
           password: config.demoPassword,

@@ -514,15 +514,18 @@ export const CHAIN_ERRORS: Record<string, ChainErrorSpec> = {
 };
 
 let combined: Interface | undefined;
-/** One interface over every ABI of the system, to decode any revert. */
+/**
+ * One interface with the custom errors of every ABI of the system, to decode any revert. (Errors
+ * only: merged whole, the ABIs' constructors and same-named functions would make ethers print
+ * "duplicate definition" warnings.)
+ */
 export function systemInterface(): Interface {
   if (!combined) {
     const fragments = new Map<string, unknown>();
     for (const abi of Object.values(ABIS) as InterfaceAbi[]) {
       for (const f of abi as readonly { type: string; name?: string; inputs?: { type: string }[] }[]) {
-        // One constructor per contract: merged, ethers would print "duplicate definition - constructor".
-        if (f.type === "constructor") continue;
-        const key = `${f.type}:${f.name ?? ""}(${(f.inputs ?? []).map((i) => i.type).join(",")})`;
+        if (f.type !== "error") continue;
+        const key = `${f.name ?? ""}(${(f.inputs ?? []).map((i) => i.type).join(",")})`;
         if (!fragments.has(key)) fragments.set(key, f);
       }
     }

@@ -12,7 +12,6 @@ export * from "./preflight";
 export * from "./scheduled";
 export * from "./send";
 export * from "./transfers";
-export * from "./revert";
 export * from "./participants";
 export * from "./clearing";
 export * from "./exchange-api";

@@ -1,7 +1,7 @@
 import type { ContractTransactionReceipt, ContractTransactionResponse, Provider, TransactionReceipt } from "ethers";
 import { clientError } from "./client-errors";
 import { DomainError } from "./errors";
-import { decodeError } from "./revert";
+import { toDomainError as decodeError } from "./errors";
 
 /**
  * Overrides for every transaction on the scheme's zero-fee network: a legacy transaction with gas

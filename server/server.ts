@@ -65,7 +65,12 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
       if (b.rejected.size > 0) metrics.settled.inc({ result: "rejected" }, b.rejected.size);
     },
   };
-  const sender = new RpcSender(opts.settlementRpcUrl ?? provider._getConnection().url, operator.privateKey, clearingAddress, BigInt(manifest.chainId));
+  const sender = new RpcSender(
+    opts.settlementRpcUrl ?? provider._getConnection().url,
+    operator.privateKey,
+    clearingAddress,
+    BigInt(manifest.chainId),
+  );
   const exchange = await Exchange.open({
     sender,
     operator: operator.address,

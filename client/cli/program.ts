@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { clientError } from "../../sdk/client-errors";
 import { DomainError } from "../../sdk/errors";
-import { decodeError } from "../../sdk/revert";
+import { toDomainError as decodeError } from "../../sdk/errors";
 import { registerAdminCommands } from "./admin";
 import { registerBalanceCommand } from "./balance";
 import { DEFAULTS, loadConfig, type GlobalFlags } from "./config";

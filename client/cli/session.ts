@@ -7,7 +7,7 @@ import { ExchangeApi } from "../../sdk/exchange-api";
 import { findKeystore, listKeystores, unlockKeystore, type KeystoreEntry } from "../../sdk/keystore";
 import { manifestPath, readManifest, type Manifest } from "../../sdk/manifest";
 import { connectRpc, type ZeroFeeProvider } from "../../sdk/provider";
-import { decodeError } from "../../sdk/revert";
+import { toDomainError as decodeError } from "../../sdk/errors";
 import type { Config } from "./config";
 import type { CliDeps } from "./io";
 

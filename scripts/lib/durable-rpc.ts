@@ -147,6 +147,8 @@ export class DurableRpcProxy {
   private idle: (() => void) | undefined;
   private stopping = false;
   private nextId = 1;
+  /** The highest block whose state is on disk (a block mined before the last snapshot started). */
+  private durableBlock = 0;
   private readonly figures: DurableRpcStats = {
     acknowledged: 0,
     dumps: 0,
@@ -180,6 +182,8 @@ export class DurableRpcProxy {
   }
 
   async start(): Promise<void> {
+    // What Anvil loaded from the snapshot is on disk already.
+    this.durableBlock = Number(await this.call<string>("eth_blockNumber", []));
     const server = http.createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5_000;
     this.server = server;
@@ -258,6 +262,16 @@ export class DurableRpcProxy {
         return;
       }
       const calls = (Array.isArray(parsed) ? parsed : [parsed]) as JsonRpcCall[];
+      // Answered here: the block up to which everything is on disk. A follower that must never act
+      // on a change the chain could still lose (the exchange's chain watcher) reads up to it.
+      if (!Array.isArray(parsed) && calls[0]?.method === "ets_durableBlockNumber") {
+        reply(
+          res,
+          200,
+          JSON.stringify({ jsonrpc: "2.0", id: calls[0].id ?? null, result: `0x${this.durableBlock.toString(16)}` }),
+        );
+        return;
+      }
       const writes = calls.filter((c) => typeof c?.method === "string" && isStateChanging(c.method));
       if (writes.length > 0 && this.stopping) {
         reply(
@@ -344,12 +358,14 @@ export class DurableRpcProxy {
     const started = performance.now();
     try {
       await this.waitMined(hashes);
+      const head = Number(await this.call<string>("eth_blockNumber", []));
       const hex = await this.call<string>("anvil_dumpState", []);
       if (typeof hex !== "string" || !hex.startsWith("0x")) throw new Error("anvil_dumpState returned no bytes");
       const raw = Buffer.from(hex.slice(2), "hex");
       // Anvil answers gzip; `--load-state` reads plain JSON.
       const json = raw[0] === 0x1f && raw[1] === 0x8b ? await gunzip(raw) : raw;
       await writeFileDurable(this.opts.stateFile, json);
+      if (head > this.durableBlock) this.durableBlock = head;
       const ms = performance.now() - started;
       this.figures.dumps++;
       this.figures.dumpMsTotal += ms;

@@ -4,8 +4,14 @@ import path from "node:path";
 import type { Service, ServiceContext } from "./service";
 
 export interface ExchangeServiceOptions {
-  /** The durable JSON-RPC: settlement transactions are acknowledged only once they are on disk. */
+  /** The durable JSON-RPC, for everything the exchange reads. */
   rpcUrl: string;
+  /**
+   * Anvil's own URL, for settlement transactions: they need no acknowledgement on disk (after a
+   * crash the exchange settles again whatever the chain lost, from its journal, exactly once), and
+   * waiting for one per batch would cap settlement at one batch per snapshot.
+   */
+  settlementRpcUrl: string;
   deploymentsDir: string;
   walletDir: string;
   password: string;
@@ -42,6 +48,7 @@ export class ExchangeService implements Service {
       env: {
         ...process.env,
         ETS_RPC_URL: this.opts.rpcUrl,
+        ETS_SETTLEMENT_RPC_URL: this.opts.settlementRpcUrl,
         ETS_DEPLOYMENTS_DIR: this.opts.deploymentsDir,
         ETS_WALLET_DIR: this.opts.walletDir,
         ETS_PASSWORD: this.opts.password,

@@ -16,7 +16,7 @@ const ALL = 2n ** 256n;
 export class ChainWatcher {
   private cursor: number;
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private running: Promise<void> | undefined;
   private readonly seen = new Set<string>();
   /** Whether the node answers `ets_durableBlockNumber` (the durable JSON-RPC of `npm start` does). */
   private durableHead: boolean | undefined;
@@ -43,7 +43,9 @@ export class ChainWatcher {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.pollMs);
+    this.timer = setInterval(() => {
+      if (!this.running) void this.poll();
+    }, this.pollMs);
   }
 
   stop(): void {
@@ -55,7 +57,10 @@ export class ChainWatcher {
    * the chain could still lose on a crash is never acted on), else its head.
    */
   private async head(): Promise<number> {
-    const provider = this.clearing.runner!.provider! as unknown as { send(m: string, p: unknown[]): Promise<string>; getBlockNumber(): Promise<number> };
+    const provider = this.clearing.runner!.provider! as unknown as {
+      send(m: string, p: unknown[]): Promise<string>;
+      getBlockNumber(): Promise<number>;
+    };
     if (this.durableHead !== false) {
       try {
         const n = Number(await provider.send("ets_durableBlockNumber", []));
@@ -68,10 +73,18 @@ export class ChainWatcher {
     return provider.getBlockNumber();
   }
 
-  /** Scans up to the head once (start-up calls it directly). */
+  /** Scans up to the head once; a call during a scan waits for it, then scans again. */
   async poll(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
+    while (this.running) await this.running;
+    this.running = this.scan();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async scan(): Promise<void> {
     try {
       const provider = this.clearing.runner!.provider!;
       const head = await this.head();
@@ -148,8 +161,6 @@ export class ChainWatcher {
     } catch (err) {
       if (this.status.reachable) this.log.warn({ code: toDomainError(err).code }, "cannot follow the chain; retrying");
       this.status.reachable = false;
-    } finally {
-      this.busy = false;
     }
   }
 }

@@ -9,7 +9,14 @@ import type { IClearing } from "../../typechain-types/contracts/exchange/Clearin
  * byte for byte against ethers in the tests).
  */
 
-const SELECTOR = getBytes("0x" + keccak256(Buffer.from("settle((((address,address,uint256,bool,uint256,uint256,uint8,uint256,uint64),bytes)[],(uint64,uint32,uint32,uint128,uint128,bool)[],((address,address,uint256,uint256,uint256,uint64),bytes)[],uint256[]))")).slice(2, 10));
+const SELECTOR = getBytes(
+  "0x" +
+    keccak256(
+      Buffer.from(
+        "settle((((address,address,uint256,bool,uint256,uint256,uint8,uint256,uint64),bytes)[],(uint64,uint32,uint32,uint128,uint128,bool)[],((address,address,uint256,uint256,uint256,uint64),bytes)[],uint256[]))",
+      ),
+    ).slice(2, 10),
+);
 
 type Num = bigint | number | string;
 
@@ -169,7 +176,14 @@ export interface LegacyTx {
 
 /** Signs a legacy (EIP-155) transaction: its raw bytes (0x-hex) and its hash. */
 export function signLegacyTx(tx: LegacyTx, privateKey: string): { raw: string; hash: string } {
-  const fields = [rlpInt(BigInt(tx.nonce)), rlpInt(tx.gasPrice), rlpInt(tx.gasLimit), getBytes(tx.to), new Uint8Array(0), tx.data];
+  const fields = [
+    rlpInt(BigInt(tx.nonce)),
+    rlpInt(tx.gasPrice),
+    rlpInt(tx.gasLimit),
+    getBytes(tx.to),
+    new Uint8Array(0),
+    tx.data,
+  ];
   const unsigned = rlpList([...fields, rlpInt(tx.chainId), new Uint8Array(0), new Uint8Array(0)]);
   const digest = getBytes(keccak256(unsigned));
   const { signature, recoveryId } = secp.signRecoverable(digest, getBytes(privateKey));

@@ -57,7 +57,10 @@ export class RpcSender implements SettlementSender {
   }
 
   async send(batch: IClearing.BatchStruct, nonce: number, gasLimit: bigint): Promise<SendResult> {
-    const { raw, hash } = signLegacyTx({ nonce, gasPrice: 0n, gasLimit, to: this.to, data: encodeSettle(batch), chainId: this.chainId }, this.privateKey);
+    const { raw, hash } = signLegacyTx(
+      { nonce, gasPrice: 0n, gasLimit, to: this.to, data: encodeSettle(batch), chainId: this.chainId },
+      this.privateKey,
+    );
     await this.rpc("eth_sendRawTransaction", [raw]);
     const confirmed = this.receipt(hash);
     confirmed.catch(() => undefined);
@@ -92,7 +95,10 @@ export class RpcSender implements SettlementSender {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }),
     });
-    const body = (await res.json()) as { result?: unknown; error?: { code?: number; message?: string; data?: unknown } };
+    const body = (await res.json()) as {
+      result?: unknown;
+      error?: { code?: number; message?: string; data?: unknown };
+    };
     if (body.error) {
       const data = typeof body.error.data === "string" ? body.error.data : undefined;
       throw new RpcError(body.error.message ?? `${method} failed`, body.error.code, data);

@@ -4,7 +4,7 @@ import { CLIENT_ERRORS, allErrorCodes } from "../../sdk/client-errors";
 import { CHAIN_ERRORS, DomainError } from "../../sdk/errors";
 import { creditCodeHash, parseAmount, parseDate, parseDuration } from "../../sdk/input";
 import { parseTransferRef } from "../../sdk/transfers";
-import { decodeError, errorInterface } from "../../sdk/revert";
+import { systemInterface as errorInterface, toDomainError as decodeError } from "../../sdk/errors";
 import { keccak256, toUtf8Bytes } from "ethers";
 
 function codeOf(fn: () => unknown): string {
@@ -75,7 +75,7 @@ describe("input parsing", function () {
     expect(c).to.deep.include({
       rpcUrl: "http://node:8545",
       walletDir: "/abs/wallets",
-      deploymentsDir: "/home/x/deployments",
+      deploymentsDir: "/home/x/data/deployments",
       json: false,
     });
     expect(loadConfig({}, {}, "/home/x").walletDir).to.equal("/home/x/data/wallets");

@@ -7,7 +7,13 @@ describe("the AccessManager admin's own powers", function () {
   it("take the execution delay: grants of dangerous roles and changes of contracts' function roles", async function () {
     const f = await loadFixture(registryFixture);
     const { authority, registry } = f.c;
-    for (const role of [Roles.ADMIN, Roles.ENFORCEMENT, Roles.RECOVERY, Roles.REGISTRY_CONTRACT, Roles.ALLOWANCE_MINTER]) {
+    for (const role of [
+      Roles.ADMIN,
+      Roles.ENFORCEMENT,
+      Roles.RECOVERY,
+      Roles.REGISTRY_CONTRACT,
+      Roles.ALLOWANCE_MINTER,
+    ]) {
       expect(await authority.getRoleGrantDelay(role)).to.equal(BigInt(ENFORCEMENT_DELAY));
     }
     expect(await authority.getTargetAdminDelay(await registry.getAddress())).to.equal(BigInt(ENFORCEMENT_DELAY));
@@ -21,7 +27,8 @@ describe("the AccessManager admin's own powers", function () {
 
     // Re-routing a registry function to another role must be scheduled.
     const freeze = registry.interface.getFunction("freeze").selector;
-    await expect(authority.setTargetFunctionRole(await registry.getAddress(), [freeze], Roles.REGULATOR))
-      .to.be.revertedWithCustomError(authority, "AccessManagerNotScheduled");
+    await expect(
+      authority.setTargetFunctionRole(await registry.getAddress(), [freeze], Roles.REGULATOR),
+    ).to.be.revertedWithCustomError(authority, "AccessManagerNotScheduled");
   });
 });

@@ -5,7 +5,7 @@ import type { ErrorFragment, ParamType } from "ethers";
 import { Interface } from "ethers";
 import { ABIS } from "../../sdk/contracts";
 import { CHAIN_ERRORS, DomainError, chainError, findRevertData, toDomainError } from "../../sdk/errors";
-import { decodeError } from "../../sdk/revert";
+import { toDomainError as decodeError } from "../../sdk/errors";
 import {
   AllowanceToken__factory,
   Authority__factory,
