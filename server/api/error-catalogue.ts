@@ -10,6 +10,10 @@ export const EXCHANGE_ERRORS = {
     status: 400,
     help: "A field is missing, of the wrong type, unknown, or out of range; the message names each offending field. Amounts are whole numbers as decimal strings.",
   },
+  EXCHANGE_STOPPING: {
+    status: 503,
+    help: "The exchange is shutting down; nothing was accepted. Send the request again once it runs.",
+  },
   ROUTE_NOT_FOUND: { status: 404, help: "There is no such method and path; see /v1/openapi.json." },
   RATE_LIMITED: {
     status: 429,

@@ -53,6 +53,7 @@ export class Exchange {
   private readonly statusCache = new Map<string, boolean>();
 
   private readonly snapshotFile: string;
+  private closing = false;
   private readonly separator: Uint8Array;
   private lastSnapshot: number;
 
@@ -111,7 +112,13 @@ export class Exchange {
     return ex;
   }
 
+  /** Whether `close` was called: no command is accepted any more. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     this.watcher.stop();
     await this.pipeline.stop();
     await this.journal.close();
@@ -199,6 +206,12 @@ export class Exchange {
 
   /** Checks, journals and applies one command; resolves once it is durable. */
   private async run(cmd: Command): Promise<void> {
+    if (this.closing)
+      throw new DomainError(
+        "EXCHANGE_STOPPING",
+        "The exchange is stopping; send the request again after it restarts.",
+        "retryable",
+      );
     const err = this.core.check(cmd);
     if (err) throw err;
     const seq = this.replayed + this.journal.append(encodeCommand(cmd));

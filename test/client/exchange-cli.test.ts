@@ -147,6 +147,16 @@ describe("ets CLI: trading at the exchange", function () {
    * trading-account balances and their registry balances.
    */
   async function snapshot(): Promise<string> {
+    // The exchange follows the chain asynchronously: let it catch up with what earlier steps did
+    // (an on-chain cancellation, a deposit) before taking the picture.
+    // (Bounded: once a test has closed the exchange, there is nothing to wait for.)
+    const head = await m.provider.getBlockNumber();
+    for (let i = 0; i < 20 && !ex.exchange.closed; i++) {
+      const journal = ex.exchange.journalLength;
+      await new Promise((r) => setTimeout(r, 150));
+      await ex.exchange.watcher.poll();
+      if (ex.exchange.watcher.status.block >= head && ex.exchange.journalLength === journal) break;
+    }
     const clearing = Clearing__factory.connect(m.manifest.contracts.Clearing!, m.provider);
     const reads: unknown[] = [ex.exchange.journalLength, await m.provider.getBlockNumber()];
     for (const name of names) {
