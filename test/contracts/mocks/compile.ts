@@ -13,16 +13,18 @@ export interface CompiledMock {
 const cache = new Map<string, CompiledMock>();
 
 /**
- * Compiles a test-only contract from `test/contracts/mocks/<name>.sol`. Mocks live outside `contracts/`
- * so that they never ship with the registry; they must be self-contained (no imports).
+ * Compiles a test-only contract from `<dir>/<name>.sol` (by default `test/contracts/mocks/`). Mocks
+ * live outside `contracts/` so that they never ship with the registry; they must be self-contained
+ * (no imports).
  */
-export function compileMock(name: string): CompiledMock {
-  const hit = cache.get(name);
-  if (hit) return hit;
+export function compileMock(name: string, dir: string = __dirname): CompiledMock {
   const file = `${name}.sol`;
+  const key = path.join(dir, file);
+  const hit = cache.get(key);
+  if (hit) return hit;
   const input = {
     language: "Solidity",
-    sources: { [file]: { content: fs.readFileSync(path.join(__dirname, file), "utf8") } },
+    sources: { [file]: { content: fs.readFileSync(key, "utf8") } },
     settings: {
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 200 },
@@ -38,6 +40,6 @@ export function compileMock(name: string): CompiledMock {
   const artifact = output.contracts?.[file]?.[name];
   if (!artifact) throw new Error(`${file} has no contract ${name}`);
   const compiled = { abi: artifact.abi, bytecode: `0x${artifact.evm.bytecode.object}` };
-  cache.set(name, compiled);
+  cache.set(key, compiled);
   return compiled;
 }

@@ -1,44 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
-import type { InterfaceAbi } from "ethers";
+import { compileMock, type CompiledMock } from "../../mocks/compile";
 
-/** The solc-js compiler from the npm package `solc` (the one Hardhat uses; never downloaded). */
-const solc = require("solc") as { compile(input: string): string };
-
-export interface CompiledMock {
-  abi: InterfaceAbi;
-  bytecode: string;
-}
-
-const cache = new Map<string, CompiledMock>();
-
-/**
- * Compiles a test-only contract from `test/contracts/exchange/mocks/<name>.sol`, with the settings of
- * `test/contracts/mocks/compile.ts`. Mocks live outside `contracts/` so that they never ship; they
- * must be self-contained (no imports).
- */
+/** Compiles a test-only contract of `test/contracts/exchange/mocks/` (see `compileMock`). */
 export function compileExchangeMock(name: string): CompiledMock {
-  const hit = cache.get(name);
-  if (hit) return hit;
-  const file = `${name}.sol`;
-  const input = {
-    language: "Solidity",
-    sources: { [file]: { content: fs.readFileSync(path.join(__dirname, file), "utf8") } },
-    settings: {
-      evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 200 },
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts?: Record<string, Record<string, { abi: InterfaceAbi; evm: { bytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const artifact = output.contracts?.[file]?.[name];
-  if (!artifact) throw new Error(`${file} has no contract ${name}`);
-  const compiled = { abi: artifact.abi, bytecode: `0x${artifact.evm.bytecode.object}` };
-  cache.set(name, compiled);
-  return compiled;
+  return compileMock(name, __dirname);
 }
