@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { envInteger } from "../sdk/env";
 
 /** The repository root: relative paths in the configuration are taken from here. */
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -19,13 +20,7 @@ const flag = z
   )
   .transform((v) => ["1", "true", "yes", "on"].includes(v));
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+const integer = envInteger;
 
 const envSchema = z.object({
   /** Where everything `npm start` keeps lives (chain snapshot, wallets, deployments). Default `data` (in the repository). */

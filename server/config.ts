@@ -1,12 +1,7 @@
 import { z } from "zod";
+import { envInteger } from "../sdk/env";
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+const integer = envInteger;
 
 const envSchema = z.object({
   /** Address the exchange API listens on. Default `127.0.0.1`. */
