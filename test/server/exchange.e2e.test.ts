@@ -63,6 +63,7 @@ describe("exchange end to end (real Anvil node)", function () {
     expect(r2.body.trades[0]).to.include({ price: "3000", quantity: "60", aggressor: "buy" });
 
     await waitFor(async () => (await m.clearing.lastTradeId()) === 1n, 20_000, "settlement");
+    await waitFor(() => ex.exchange.pipeline.lastConfirmedTradeId === 1n, 20_000, "the exchange's confirmation");
     const notional = 3000n * 60n;
     const buyerFee = (notional * 10n) / 10_000n; // taker
     const sellerFee = (notional * 5n) / 10_000n; // maker

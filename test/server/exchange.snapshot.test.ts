@@ -51,8 +51,9 @@ describe("exchange snapshots", function () {
       );
       expect((await post(`${ex.url}/v1/orders`, body(s))).status).to.equal(201);
     }
+    // Settled as the exchange knows it (its pipeline saw the receipts), not only on chain.
     await waitFor(
-      async () => (await m.clearing.lastTradeId()) === ex.exchange.core.trades.lastId,
+      () => ex.exchange.pipeline.lastConfirmedTradeId === ex.exchange.core.trades.lastId,
       20_000,
       "settlement",
     );
