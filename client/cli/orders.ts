@@ -504,8 +504,9 @@ async function sendCancel(
 }
 
 /**
- * After an on-chain cancellation, takes the orders out of the exchange's book too (the exchange
- * does not follow on-chain cancellations): one signed cancellation each, best effort.
+ * After an on-chain cancellation, takes the orders out of the exchange's book at once: one signed
+ * cancellation each, best effort. (The exchange also follows on-chain cancellations; when it got
+ * there first, the order is already cancelled and that is what is reported.)
  */
 async function tellExchange(
   session: Session,
@@ -520,10 +521,12 @@ async function tellExchange(
       const o = await sendCancel(session, t, wallet, trader, nonce);
       out.push({ nonce: nonce.toString(), status: o.status });
     } catch (err) {
-      out.push({
-        nonce: nonce.toString(),
-        status: err instanceof DomainError ? `not cancelled: ${err.code}` : "not cancelled",
-      });
+      let status = err instanceof DomainError ? `not cancelled: ${err.code}` : "not cancelled";
+      if (err instanceof DomainError && err.code === "ORDER_NOT_OPEN") {
+        const known = (await session.exchange().orders(trader)).find((o) => o.nonce === nonce);
+        if (known?.status === "cancelled") status = "cancelled";
+      }
+      out.push({ nonce: nonce.toString(), status });
     }
   }
   return out;
