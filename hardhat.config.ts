@@ -38,6 +38,11 @@ const config: HardhatUserConfig = {
         version: SOLC_VERSION,
         settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 10_000 } },
       },
+      // Surrender and cancellation take four id/amount lists each: more than the legacy pipeline's stack.
+      "contracts/compliance/Compliance.sol": {
+        version: SOLC_VERSION,
+        settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 200 } },
+      },
     },
   },
   networks: {

@@ -1,10 +1,14 @@
 import type { Interface, Signer } from "ethers";
 import {
+  Allocation__factory,
   AllowanceToken__factory,
   Authority__factory,
   CashToken__factory,
+  Compliance__factory,
+  EmissionsReporting__factory,
   OffsetToken__factory,
   ParticipantRegistry__factory,
+  ReserveSales__factory,
   TransferRules__factory,
 } from "../typechain-types";
 import { connectContracts, type Contracts } from "../sdk/contracts";
@@ -22,6 +26,14 @@ export interface DeployOptions {
   offsetRegistrar?: string;
   /** Execution delay of forced transfers and key recovery, in seconds (default 24 h). */
   enforcementDelay?: number;
+  /** Most consecutive years one verifier may verify one entity (default 3). */
+  maxConsecutiveVerifierYears?: number;
+  /** Years an entity stays flagged after a shortfall (default 3). */
+  flagYears?: number;
+  /** Fine recorded per tonne of shortfall, in fen (default 0, as in Tianjin 2013). */
+  finePerTonne?: bigint;
+  /** Who receives the proceeds of reserve sales (default the regulator). */
+  treasury?: string;
   /** Extra grants, e.g. minter roles for tests: role name → accounts. */
   extraGrants?: Partial<Record<RoleName, string[]>>;
   /** Called after each transaction is confirmed, with a short label. */
@@ -66,6 +78,46 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
     await new CashToken__factory(signer).deploy(authorityAddr, registryAddr, rulesAddr)
   ).waitForDeployment();
   step("CashToken");
+  const allowancesAddr = await allowances.getAddress();
+  const allocation = await (
+    await new Allocation__factory(signer).deploy(authorityAddr, registryAddr, allowancesAddr)
+  ).waitForDeployment();
+  const allocationAddr = await allocation.getAddress();
+  step("Allocation");
+  const reporting = await (
+    await new EmissionsReporting__factory(signer).deploy(
+      authorityAddr,
+      registryAddr,
+      allocationAddr,
+      opts.maxConsecutiveVerifierYears ?? 3,
+    )
+  ).waitForDeployment();
+  const reportingAddr = await reporting.getAddress();
+  step("EmissionsReporting");
+  const compliance = await (
+    await new Compliance__factory(signer).deploy(
+      authorityAddr,
+      registryAddr,
+      allowancesAddr,
+      await offsets.getAddress(),
+      allocationAddr,
+      reportingAddr,
+      opts.flagYears ?? 3,
+      opts.finePerTonne ?? 0n,
+    )
+  ).waitForDeployment();
+  step("Compliance");
+  const sales = await (
+    await new ReserveSales__factory(signer).deploy(
+      authorityAddr,
+      registryAddr,
+      allowancesAddr,
+      await cash.getAddress(),
+      allocationAddr,
+      opts.treasury ?? regulator,
+    )
+  ).waitForDeployment();
+  step("ReserveSales");
 
   const manifest: Manifest = {
     chainId: Number(network.chainId),
@@ -75,9 +127,13 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
       Authority: authorityAddr,
       ParticipantRegistry: registryAddr,
       TransferRules: rulesAddr,
-      AllowanceToken: await allowances.getAddress(),
+      AllowanceToken: allowancesAddr,
       OffsetToken: await offsets.getAddress(),
       CashToken: await cash.getAddress(),
+      Allocation: allocationAddr,
+      EmissionsReporting: reportingAddr,
+      Compliance: await compliance.getAddress(),
+      ReserveSales: await sales.getAddress(),
     },
     accounts: { regulator, registryOperator: opts.registryOperator, clearingBank: opts.clearingBank },
   };
@@ -118,6 +174,13 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
     ["ENFORCEMENT", regulator, delay],
     ["RECOVERY", regulator, delay],
     ["REGISTRY_CONTRACT", registryAddr, 0],
+    ["ALLOWANCE_MINTER", allocationAddr, 0],
+    ["ALLOWANCE_BURNER", allocationAddr, 0],
+    ["ALLOWANCE_MINTER", manifest.contracts.ReserveSales, 0],
+    ["RESERVE_SALES", manifest.contracts.ReserveSales, 0],
+    ["ALLOWANCE_BURNER", manifest.contracts.Compliance, 0],
+    ["OFFSET_BURNER", manifest.contracts.Compliance, 0],
+    ["COMPLIANCE_CONTRACT", manifest.contracts.Compliance, 0],
   ];
   if (opts.exchange) grants.push(["EXCHANGE", opts.exchange, 0]);
   for (const [role, accounts] of Object.entries(opts.extraGrants ?? {}) as [RoleName, string[]][]) {
@@ -150,9 +213,21 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
       "ALLOWANCE_MINTER",
       "ALLOWANCE_BURNER",
       "OFFSET_BURNER",
+      "COMPLIANCE_CONTRACT",
+      "RESERVE_SALES",
     ] as const;
     for (const role of guarded) await (await authority.setGrantDelay(Roles[role], delay)).wait();
-    const targets = ["ParticipantRegistry", "TransferRules", "AllowanceToken", "OffsetToken", "CashToken"] as const;
+    const targets = [
+      "ParticipantRegistry",
+      "TransferRules",
+      "AllowanceToken",
+      "OffsetToken",
+      "CashToken",
+      "Allocation",
+      "EmissionsReporting",
+      "Compliance",
+      "ReserveSales",
+    ] as const;
     for (const name of targets) await (await authority.setTargetAdminDelay(manifest.contracts[name], delay)).wait();
     step("admin delays");
   }
@@ -171,5 +246,28 @@ function contractKey(name: keyof typeof PERMISSIONS): keyof Contracts {
       return "offsets";
     case "CashToken":
       return "cash";
+    case "Allocation":
+      return "allocation";
+    case "EmissionsReporting":
+      return "reporting";
+    case "Compliance":
+      return "compliance";
+    case "ReserveSales":
+      return "sales";
+  }
+}
+
+/**
+ * Opens the reserve-sales contract's account under the exchange's entity (reserve auctions and sales
+ * run on the exchange's platform, as in the pilots) and makes it a clearing house, so that bid
+ * escrow and payments reach it at once. Run once the exchange entity is registered.
+ */
+export async function enableReserveSales(contracts: Contracts, exchangeEntityId: bigint): Promise<void> {
+  const sales = await contracts.sales.getAddress();
+  if ((await contracts.registry.accountOf(sales)).status === 0n) {
+    await (await contracts.registry.openAccount(exchangeEntityId, sales)).wait();
+  }
+  if (!(await contracts.registry.isClearingHouse(sales))) {
+    await (await contracts.registry.setClearingHouse(sales, true)).wait();
   }
 }

@@ -1,23 +1,31 @@
 import type { ContractRunner } from "ethers";
 import {
+  Allocation__factory,
   AllowanceToken__factory,
   Authority__factory,
   CashToken__factory,
   Clearing__factory,
+  Compliance__factory,
+  EmissionsReporting__factory,
   OffsetToken__factory,
   ParticipantRegistry__factory,
+  ReserveSales__factory,
   TransferRules__factory,
   type Clearing,
 } from "../typechain-types";
 import type { Manifest } from "./manifest";
 
 export type {
+  Allocation,
   AllowanceToken,
   Authority,
   CashToken,
   Clearing,
+  Compliance,
+  EmissionsReporting,
   OffsetToken,
   ParticipantRegistry,
+  ReserveSales,
   TransferRules,
 } from "../typechain-types";
 
@@ -30,10 +38,14 @@ function registryHandles(manifest: Manifest, runner: ContractRunner) {
     allowances: AllowanceToken__factory.connect(c.AllowanceToken, runner),
     offsets: OffsetToken__factory.connect(c.OffsetToken, runner),
     cash: CashToken__factory.connect(c.CashToken, runner),
+    allocation: Allocation__factory.connect(c.Allocation, runner),
+    reporting: EmissionsReporting__factory.connect(c.EmissionsReporting, runner),
+    compliance: Compliance__factory.connect(c.Compliance, runner),
+    sales: ReserveSales__factory.connect(c.ReserveSales, runner),
   };
 }
 
-/** Typed handles on the registry's contracts (the six every deployment has). */
+/** Typed handles on the registry's contracts (the ten every deployment has). */
 export type Contracts = ReturnType<typeof registryHandles>;
 
 /** What {@link connectContracts} returns: the registry's contracts and, once the exchange is deployed, its Clearing. */
@@ -57,5 +69,9 @@ export const ABIS = {
   AllowanceToken: AllowanceToken__factory.abi,
   OffsetToken: OffsetToken__factory.abi,
   CashToken: CashToken__factory.abi,
+  Allocation: Allocation__factory.abi,
+  EmissionsReporting: EmissionsReporting__factory.abi,
+  Compliance: Compliance__factory.abi,
+  ReserveSales: ReserveSales__factory.abi,
   Clearing: Clearing__factory.abi,
 } as const;

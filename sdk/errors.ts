@@ -39,6 +39,22 @@ interface ChainErrorSpec {
 const s = (v: unknown): string => String(v);
 const when = (v: unknown): string => new Date(Number(v) * 1000).toISOString().replace(".000Z", "Z");
 const named = (list: readonly string[], v: unknown): string => list[Number(v)] ?? `status ${s(v)}`;
+const t = (v: unknown): string => `${s(v)} t`;
+const bps = (v: unknown): string => `${s(v)} basis points`;
+const fen = (v: unknown): string => {
+  const n = BigInt(s(v));
+  return `¥${(n / 100n).toString()}.${(n % 100n).toString().padStart(2, "0")}`;
+};
+const REPORT_STATUS = ["not submitted", "submitted", "verified", "approved", "returned", "estimated"] as const;
+const INELIGIBILITY = [
+  "eligible",
+  "no such batch",
+  "hydropower projects are excluded",
+  "its reductions start before the earliest date allowed",
+  "its project type is not on the allowed list",
+  "its project type is excluded",
+] as const;
+const AUCTION_PHASE = ["", "bidding", "reveal", "settlement"] as const;
 
 /**
  * Every custom error the contracts can raise (their own and OpenZeppelin's), with its stable code
@@ -494,6 +510,388 @@ export const CHAIN_ERRORS: Record<string, ChainErrorSpec> = {
     code: "ERC20_INVALID_SPENDER",
     kind: "validation",
     message: (a) => `${s(a[0])} cannot be a spender.`,
+  },
+  // Allocation (caps, plans, the reserve, claw-back).
+  AllocationInvalidYear: {
+    code: "INVALID_YEAR",
+    kind: "validation",
+    message: (a) => `${s(a[0])} is not a year of the scheme (2000–2100).`,
+  },
+  AllocationInvalidReserveShare: {
+    code: "INVALID_RESERVE_SHARE",
+    kind: "validation",
+    message: (a) => `A reserve share of ${bps(a[0])} is more than the whole cap.`,
+  },
+  AllocationCapNotSet: {
+    code: "CAP_NOT_SET",
+    kind: "conflict",
+    message: (a) => `The cap of ${s(a[0])} is not set yet: set it with \`ets admin cap\` first.`,
+  },
+  AllocationCapBelowIssued: {
+    code: "CAP_BELOW_ISSUED",
+    kind: "conflict",
+    message: (a) =>
+      `That change would leave ${t(a[1])} for ${s(a[0])}, but ${t(a[2])} are already planned or issued from it.`,
+  },
+  AllocationOverCap: {
+    code: "ALLOCATION_OVER_CAP",
+    kind: "validation",
+    message: (a) => `The plan for ${s(a[0])} gives out ${t(a[1])}, but the cap less the reserve is ${t(a[2])}.`,
+  },
+  AllocationPlanExists: {
+    code: "PLAN_EXISTS",
+    kind: "conflict",
+    message: (a) => `${s(a[0])} already has an allocation plan; correct it with adjustments from the reserve.`,
+  },
+  AllocationNoPlan: {
+    code: "NO_PLAN",
+    kind: "conflict",
+    message: (a) => `${s(a[0])} has no allocation plan to issue: register one first.`,
+  },
+  AllocationInvalidPlan: {
+    code: "INVALID_PLAN",
+    kind: "validation",
+    message: () => "A plan needs at least one entry, the hash of its inputs and the hash of its entries.",
+  },
+  AllocationPlanComplete: {
+    code: "PLAN_COMPLETE",
+    kind: "conflict",
+    message: (a) => `The allocation plan of ${s(a[0])} is issued in full already.`,
+  },
+  AllocationPlanOrder: {
+    code: "PLAN_ORDER",
+    kind: "validation",
+    message: (a) =>
+      `Plan entries go in ascending entity order: entity ${s(a[0])} comes after ${s(a[1])} (or was issued already).`,
+  },
+  AllocationOverPlan: {
+    code: "OVER_PLAN",
+    kind: "validation",
+    message: (a) => `Issuing this would bring ${s(a[0])}'s issue to ${t(a[1])}, not the plan's total of ${t(a[2])}.`,
+  },
+  AllocationPlanMismatch: {
+    code: "PLAN_MISMATCH",
+    kind: "validation",
+    message: (a) =>
+      `The entries issued for ${s(a[0])} hash to ${s(a[2])}, not to the registered plan hash ${s(a[1])}: the list differs from the published plan.`,
+  },
+  AllocationWalletNotOfEntity: {
+    code: "WALLET_NOT_OF_ENTITY",
+    kind: "validation",
+    message: (a) => `${s(a[0])} is not an active account of entity ${s(a[1])}.`,
+  },
+  AllocationNotCoveredEntity: {
+    code: "NOT_A_COVERED_ENTITY",
+    kind: "validation",
+    message: (a) => `Entity ${s(a[0])} is not registered as a covered entity.`,
+  },
+  AllocationReserveExhausted: {
+    code: "RESERVE_EXHAUSTED",
+    kind: "conflict",
+    message: (a) => `${t(a[1])} asked of the ${s(a[0])} reserve, but only ${t(a[2])} remain in it.`,
+  },
+  AllocationReserveUnderflow: {
+    code: "RESERVE_UNDERFLOW",
+    kind: "internal",
+    message: (a) => `${t(a[1])} returned to the ${s(a[0])} reserve, but only ${t(a[2])} were taken from it.`,
+  },
+  AllocationClawbackExceedsBalance: {
+    code: "CLAWBACK_EXCEEDS_BALANCE",
+    kind: "conflict",
+    message: (a) =>
+      `${s(a[0])} has ${t(a[2])} of vintage ${s(a[1])} free (not locked by pending transfers); ${t(a[3])} cannot be clawed back.`,
+  },
+  AllocationZeroAmount: { code: "ZERO_AMOUNT", kind: "validation", message: () => "The amount must be above zero." },
+  AllocationInvalidReason: {
+    code: "INVALID_REASON",
+    kind: "validation",
+    message: () => "A reason of 1 to 256 bytes is required.",
+  },
+  // Emissions reporting (MRV).
+  ReportingInvalidYear: {
+    code: "INVALID_YEAR",
+    kind: "validation",
+    message: (a) => `${s(a[0])} is not a year of the scheme (2000–2100).`,
+  },
+  ReportingInvalidSchedule: {
+    code: "INVALID_SCHEDULE",
+    kind: "validation",
+    message: (a) =>
+      `The calendar must run reporting opens (${when(a[0])}) < report deadline (${when(a[1])}) ≤ surrender deadline (${when(a[2])}).`,
+  },
+  ReportingYearAlreadyOpen: {
+    code: "YEAR_ALREADY_OPEN",
+    kind: "conflict",
+    message: (a) => `Compliance year ${s(a[0])} was opened already.`,
+  },
+  ReportingYearNotOpen: {
+    code: "YEAR_NOT_OPEN",
+    kind: "conflict",
+    message: (a) => `Compliance year ${s(a[0])} is not open (never opened, or reporting has not started).`,
+  },
+  ReportingYearClosed: {
+    code: "YEAR_CLOSED",
+    kind: "conflict",
+    message: (a) => `Compliance year ${s(a[0])} is closed.`,
+  },
+  ReportingAccountNotActive: {
+    code: "ACCOUNT_NOT_ACTIVE",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} is not an active registry account.`,
+  },
+  ReportingNotCovered: {
+    code: "NOT_COVERED",
+    kind: "unauthorised",
+    message: (a) => `Entity ${s(a[0])} is not covered in ${s(a[1])}: it has no allocation for that year.`,
+  },
+  ReportingReportLocked: {
+    code: "REPORT_LOCKED",
+    kind: "conflict",
+    message: (a) =>
+      `Entity ${s(a[0])}'s report for ${s(a[1])} is ${named(REPORT_STATUS, a[2])} and can no longer change.`,
+  },
+  ReportingInvalidField: {
+    code: "INVALID_FIELD",
+    kind: "validation",
+    message: (a) => `The field ${s(a[0])} is missing, zero or too long.`,
+  },
+  ReportingNotVerifier: {
+    code: "NOT_A_VERIFIER",
+    kind: "validation",
+    message: (a) => `Entity ${s(a[0])} is not registered as a verification body.`,
+  },
+  ReportingVerifierNotAccredited: {
+    code: "VERIFIER_NOT_ACCREDITED",
+    kind: "unauthorised",
+    message: (a) => `Verification body ${s(a[0])} is not accredited.`,
+  },
+  ReportingVerifierRotationRequired: {
+    code: "VERIFIER_ROTATION_REQUIRED",
+    kind: "conflict",
+    message: (a) =>
+      `Verification body ${s(a[1])} already verified entity ${s(a[0])} for ${s(a[2])} consecutive years, the most allowed (${s(a[3])}): assign another.`,
+  },
+  ReportingNotAssignedVerifier: {
+    code: "NOT_ASSIGNED_VERIFIER",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} is not an account of the verifier assigned to entity ${s(a[1])} for ${s(a[2])}.`,
+  },
+  ReportingNothingToAttest: {
+    code: "NOTHING_TO_ATTEST",
+    kind: "conflict",
+    message: (a) =>
+      `Entity ${s(a[0])}'s report for ${s(a[1])} is ${named(REPORT_STATUS, a[2])}: only a submitted report can be attested.`,
+  },
+  ReportingInvalidOpinion: {
+    code: "INVALID_OPINION",
+    kind: "validation",
+    message: () => "The opinion must be positive, qualified or adverse.",
+  },
+  ReportingNotVerified: {
+    code: "REPORT_NOT_VERIFIED",
+    kind: "conflict",
+    message: (a) =>
+      `Entity ${s(a[0])}'s report for ${s(a[1])} is ${named(REPORT_STATUS, a[2])}: only a verified report can be approved.`,
+  },
+  ReportingAlreadyDecided: {
+    code: "ALREADY_DECIDED",
+    kind: "conflict",
+    message: (a) => `Entity ${s(a[0])}'s obligation for ${s(a[1])} is fixed already (${named(REPORT_STATUS, a[2])}).`,
+  },
+  ReportingAdverseOpinion: {
+    code: "ADVERSE_OPINION",
+    kind: "conflict",
+    message: (a) =>
+      `The verifier gave an adverse opinion on entity ${s(a[0])}'s report for ${s(a[1])}: return it instead of approving it.`,
+  },
+  ReportingNothingToReturn: {
+    code: "NOTHING_TO_RETURN",
+    kind: "conflict",
+    message: (a) =>
+      `Entity ${s(a[0])}'s report for ${s(a[1])} is ${named(REPORT_STATUS, a[2])}: only a submitted or verified report can be returned.`,
+  },
+  ReportingDeadlineNotPassed: {
+    code: "REPORT_DEADLINE_NOT_PASSED",
+    kind: "conflict",
+    message: (a) => `An estimate for ${s(a[0])} is allowed only after the report deadline, ${when(a[1])}.`,
+  },
+  ReportingInvalidRotation: {
+    code: "INVALID_ROTATION",
+    kind: "validation",
+    message: () => "The maximum of consecutive years must be at least 1.",
+  },
+  // Compliance and cancellation.
+  ComplianceInvalidOffsetCap: {
+    code: "INVALID_OFFSET_CAP",
+    kind: "validation",
+    message: (a) => `An offset cap of ${bps(a[0])} is more than the whole obligation.`,
+  },
+  ComplianceInvalidPenalties: {
+    code: "INVALID_PENALTIES",
+    kind: "validation",
+    message: (a) => `Flagging an entity for ${s(a[0])} years is more than the 100 allowed.`,
+  },
+  ComplianceYearNotOpen: {
+    code: "COMPLIANCE_YEAR_NOT_OPEN",
+    kind: "conflict",
+    message: (a) => `Compliance year ${s(a[0])} was never opened.`,
+  },
+  ComplianceYearClosed: {
+    code: "COMPLIANCE_YEAR_CLOSED",
+    kind: "conflict",
+    message: (a) => `Compliance year ${s(a[0])} is closed: its results are final.`,
+  },
+  ComplianceAccountNotRegistered: {
+    code: "HOLDER_NOT_REGISTERED",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} is not an open registry account.`,
+  },
+  ComplianceNotCovered: {
+    code: "NOT_COVERED_FOR_YEAR",
+    kind: "unauthorised",
+    message: (a) => `Entity ${s(a[0])} is not covered in ${s(a[1])} and owes nothing for it.`,
+  },
+  ComplianceObligationNotSet: {
+    code: "OBLIGATION_NOT_SET",
+    kind: "conflict",
+    message: (a) =>
+      `Entity ${s(a[0])} has no approved emissions for ${s(a[1])} yet: surrender after the regulator approves the verified report (or sets an estimate).`,
+  },
+  ComplianceBorrowingNotAllowed: {
+    code: "BORROWING_NOT_ALLOWED",
+    kind: "validation",
+    message: (a) => `Allowances of vintage ${s(a[0])} cannot be used for ${s(a[1])}: no borrowing from later years.`,
+  },
+  ComplianceOffsetNotEligible: {
+    code: "OFFSET_NOT_ELIGIBLE",
+    kind: "validation",
+    message: (a) => `CCER batch ${s(a[0])} is not eligible: ${named(INELIGIBILITY, a[1])}.`,
+  },
+  ComplianceOffsetCapExceeded: {
+    code: "OFFSET_CAP_EXCEEDED",
+    kind: "validation",
+    message: (a) =>
+      `CCER may cover at most ${t(a[2])} of entity ${s(a[0])}'s ${s(a[1])} obligation; ${t(a[3])} used, ${t(a[4])} more asked.`,
+  },
+  ComplianceSurrenderExceedsObligation: {
+    code: "SURRENDER_EXCEEDS_OBLIGATION",
+    kind: "validation",
+    message: (a) =>
+      `Entity ${s(a[0])} owes ${t(a[2])} for ${s(a[1])} and surrendered ${t(a[3])}; ${t(a[4])} more would go beyond it.`,
+  },
+  ComplianceInvalidItems: {
+    code: "INVALID_ITEMS",
+    kind: "validation",
+    message: () => "Name at least one vintage or batch, with one amount for each.",
+  },
+  ComplianceZeroAmount: {
+    code: "ZERO_UNITS",
+    kind: "validation",
+    message: () => "Every amount must be at least 1 t.",
+  },
+  ComplianceDeadlineNotPassed: {
+    code: "SURRENDER_DEADLINE_NOT_PASSED",
+    kind: "conflict",
+    message: (a) => `${s(a[0])} can be closed only after its surrender deadline, ${when(a[1])}.`,
+  },
+  ComplianceInvalidText: {
+    code: "INVALID_TEXT",
+    kind: "validation",
+    message: (a) => `The ${s(a[0])} must be 1 to 256 bytes.`,
+  },
+  ComplianceInvalidBatchSize: {
+    code: "INVALID_BATCH_SIZE",
+    kind: "validation",
+    message: () => "Close at least one entity per call.",
+  },
+  // Reserve sales (auctions and fixed-price sales).
+  SalesInvalidParameters: {
+    code: "INVALID_SALE_PARAMETERS",
+    kind: "validation",
+    message: () => "Quantity and price must be above zero, and the times in the future and in order.",
+  },
+  SalesUnknownAuction: {
+    code: "UNKNOWN_AUCTION",
+    kind: "not_found",
+    message: (a) => `There is no auction ${s(a[0])}.`,
+  },
+  SalesUnknownBid: {
+    code: "UNKNOWN_BID",
+    kind: "not_found",
+    message: (a) => `Auction ${s(a[0])} has no bid ${s(a[1])}.`,
+  },
+  SalesWrongPhase: {
+    code: "AUCTION_WRONG_PHASE",
+    kind: "conflict",
+    message: (a) => `Auction ${s(a[0])} is not in its ${named(AUCTION_PHASE, a[1])} phase.`,
+  },
+  SalesAccountNotActive: {
+    code: "BIDDER_NOT_ACTIVE",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} is not an active registry account.`,
+  },
+  SalesEscrowMissing: {
+    code: "ESCROW_MISSING",
+    kind: "validation",
+    message: (a) =>
+      `A bid needs cash in escrow: ${fen(a[1])} expected from ${s(a[0])}, ${fen(a[2])} arrived (approve the sales contract first).`,
+  },
+  SalesTooManyBids: {
+    code: "TOO_MANY_BIDS",
+    kind: "conflict",
+    message: (a) => `Auction ${s(a[0])} takes at most ${s(a[1])} bids.`,
+  },
+  SalesNotBidder: {
+    code: "NOT_BIDDER",
+    kind: "unauthorised",
+    message: (a) => `${s(a[2])} did not place bid ${s(a[1])} of auction ${s(a[0])}.`,
+  },
+  SalesBidAlreadyRevealed: {
+    code: "BID_ALREADY_REVEALED",
+    kind: "conflict",
+    message: (a) => `Bid ${s(a[1])} of auction ${s(a[0])} was revealed already.`,
+  },
+  SalesCommitmentMismatch: {
+    code: "COMMITMENT_MISMATCH",
+    kind: "validation",
+    message: (a) => `Price, quantity and salt do not match the commitment of bid ${s(a[1])} of auction ${s(a[0])}.`,
+  },
+  SalesBidBelowReserve: {
+    code: "BID_BELOW_RESERVE",
+    kind: "validation",
+    message: (a) => `A bid of ${fen(a[0])} per tonne is below the reserve price of ${fen(a[1])}.`,
+  },
+  SalesEscrowInsufficient: {
+    code: "ESCROW_INSUFFICIENT",
+    kind: "validation",
+    message: (a) => `The bid costs up to ${fen(a[0])} but only ${fen(a[1])} is in escrow.`,
+  },
+  SalesBidAlreadySettled: {
+    code: "BID_ALREADY_SETTLED",
+    kind: "conflict",
+    message: (a) => `Bid ${s(a[1])} of auction ${s(a[0])} was settled already.`,
+  },
+  SalesUnknownSale: { code: "UNKNOWN_SALE", kind: "not_found", message: (a) => `There is no sale ${s(a[0])}.` },
+  SalesSaleNotOpen: {
+    code: "SALE_NOT_OPEN",
+    kind: "conflict",
+    message: (a) => `Sale ${s(a[0])} is not open now (before its window, after it, or closed).`,
+  },
+  SalesQuantityUnavailable: {
+    code: "SALE_QUANTITY_UNAVAILABLE",
+    kind: "conflict",
+    message: (a) => `Sale ${s(a[0])} has ${t(a[2])} left for this buyer; ${t(a[1])} asked.`,
+  },
+  SalesPaymentMissing: {
+    code: "PAYMENT_MISSING",
+    kind: "validation",
+    message: (a) =>
+      `The payment from ${s(a[0])} did not arrive in full: ${fen(a[1])} expected, ${fen(a[2])} received (approve the sales contract for the cash first).`,
+  },
+  SalesInvalidTreasury: {
+    code: "INVALID_TREASURY",
+    kind: "validation",
+    message: () => "The treasury cannot be the zero address.",
   },
   AddressEmptyCode: {
     code: "NO_CONTRACT_AT_ADDRESS",

@@ -19,6 +19,10 @@ export const manifestSchema = z.object({
       AllowanceToken: address,
       OffsetToken: address,
       CashToken: address,
+      Allocation: address,
+      EmissionsReporting: address,
+      Compliance: address,
+      ReserveSales: address,
     } satisfies Record<ContractName, z.ZodTypeAny>)
     /** The exchange's clearing contract, once deployed. */
     .extend({ Clearing: address.optional() }),

@@ -2,7 +2,16 @@ import type { RoleName } from "./roles";
 
 /** The contracts of the registry, as named in the deployment manifest. */
 export type ContractName =
-  "Authority" | "ParticipantRegistry" | "TransferRules" | "AllowanceToken" | "OffsetToken" | "CashToken";
+  | "Authority"
+  | "ParticipantRegistry"
+  | "TransferRules"
+  | "AllowanceToken"
+  | "OffsetToken"
+  | "CashToken"
+  | "Allocation"
+  | "EmissionsReporting"
+  | "Compliance"
+  | "ReserveSales";
 
 const tokenFunctions = {
   "blockPending(uint256,string)": "REGISTRY_OPERATOR",
@@ -44,6 +53,37 @@ export const PERMISSIONS = {
   CashToken: {
     ...tokenFunctions,
     "deposit(address,uint256,bytes32)": "CLEARING_BANK",
+  },
+  Allocation: {
+    "setCap(uint16,uint256,uint16)": "REGULATOR",
+    "registerPlan(uint16,bytes32,bytes32,uint32,uint256,string)": "REGULATOR",
+    "issue(uint16,(uint64,address,uint256)[])": "REGULATOR",
+    "issueFromReserve(uint16,uint64,address,uint256,string)": "REGULATOR",
+    "clawback(uint16,address,uint256,string)": "REGULATOR",
+    "drawReserve(uint16,uint256)": "RESERVE_SALES",
+    "returnReserve(uint16,uint256)": "RESERVE_SALES",
+    "carryShortfall(uint64,uint16,uint256)": "COMPLIANCE_CONTRACT",
+  },
+  EmissionsReporting: {
+    "openYear(uint16,(uint64,uint64,uint64))": "COMPLIANCE_CONTRACT",
+    "closeYear(uint16)": "COMPLIANCE_CONTRACT",
+    "setAccreditation(uint64,bool)": "REGULATOR",
+    "setMaxConsecutiveYears(uint16)": "REGULATOR",
+    "assignVerifier(uint64,uint16,uint64)": "REGULATOR",
+    "approve(uint64,uint16)": "REGULATOR",
+    "returnReport(uint64,uint16,string)": "REGULATOR",
+    "setEstimate(uint64,uint16,uint256,string)": "REGULATOR",
+  },
+  Compliance: {
+    "openYear(uint16,(uint64,uint64,uint64),(uint16,uint64,bool,bytes32[],bytes32[]))": "REGULATOR",
+    "setOffsetRules(uint16,(uint16,uint64,bool,bytes32[],bytes32[]))": "REGULATOR",
+    "setPenalties(uint16,uint256)": "REGULATOR",
+    "closeYear(uint16,uint256)": "REGULATOR",
+  },
+  ReserveSales: {
+    "createAuction(uint16,uint256,uint256,uint64,uint64)": "REGULATOR",
+    "createFixedSale(uint16,uint256,uint256,uint64,uint64,uint256)": "REGULATOR",
+    "setTreasury(address)": "REGULATOR",
   },
 } as const satisfies Partial<Record<ContractName, Record<string, RoleName>>>;
 

@@ -16,6 +16,8 @@ export const Roles = {
   ALLOWANCE_BURNER: 11n,
   OFFSET_BURNER: 12n,
   REGISTRY_CONTRACT: 13n,
+  COMPLIANCE_CONTRACT: 14n,
+  RESERVE_SALES: 15n,
 } as const;
 
 export type RoleName = keyof typeof Roles;

@@ -29,4 +29,8 @@ library Roles {
     uint64 internal constant OFFSET_BURNER = 12;
     /// @notice The participant registry contract, which moves holdings on key recovery.
     uint64 internal constant REGISTRY_CONTRACT = 13;
+    /// @notice The compliance contract, which opens and closes reporting years and carries shortfalls.
+    uint64 internal constant COMPLIANCE_CONTRACT = 14;
+    /// @notice The reserve-sales contract, which sets reserve units aside for auctions and sales.
+    uint64 internal constant RESERVE_SALES = 15;
 }

@@ -7,18 +7,22 @@ import { ABIS } from "../../sdk/contracts";
 import { CHAIN_ERRORS, DomainError, chainError, findRevertData, toDomainError } from "../../sdk/errors";
 import { toDomainError as decodeError } from "../../sdk/errors";
 import {
+  Allocation__factory,
   AllowanceToken__factory,
   Authority__factory,
   CashToken__factory,
   Clearing__factory,
+  Compliance__factory,
+  EmissionsReporting__factory,
   OffsetToken__factory,
   ParticipantRegistry__factory,
+  ReserveSales__factory,
   TransferRules__factory,
 } from "../../typechain-types";
 import { DEFAULT_DELAY, VINTAGE, fundedFixture } from "../contracts/fixtures";
 import { clearingFixture } from "../contracts/exchange/fixtures";
 
-/** The contracts of the system (the six of the registry and the exchange's Clearing), as TypeChain compiled them. */
+/** The contracts of the system (the ten of the registry and the exchange's Clearing), as TypeChain compiled them. */
 const FACTORIES = {
   Authority: Authority__factory,
   ParticipantRegistry: ParticipantRegistry__factory,
@@ -26,14 +30,19 @@ const FACTORIES = {
   AllowanceToken: AllowanceToken__factory,
   OffsetToken: OffsetToken__factory,
   CashToken: CashToken__factory,
+  Allocation: Allocation__factory,
+  EmissionsReporting: EmissionsReporting__factory,
+  Compliance: Compliance__factory,
+  ReserveSales: ReserveSales__factory,
   Clearing: Clearing__factory,
 } as const;
 
 /** Codes that two Solidity errors share on purpose, because they mean the same to a person. */
 const SHARED_CODES: Record<string, string[]> = {
-  ACCOUNT_NOT_ACTIVE: ["ClearingAccountNotActive", "TokenAccountNotActive"],
+  ACCOUNT_NOT_ACTIVE: ["ClearingAccountNotActive", "ReportingAccountNotActive", "TokenAccountNotActive"],
   ACCOUNT_NOT_REGISTERED: ["RegistryUnknownAccount", "TokenAccountNotRegistered"],
-  ZERO_AMOUNT: ["ClearingZeroAmount", "TokenZeroAmount"],
+  INVALID_YEAR: ["AllocationInvalidYear", "ReportingInvalidYear"],
+  ZERO_AMOUNT: ["AllocationZeroAmount", "ClearingZeroAmount", "TokenZeroAmount"],
 };
 
 /**
