@@ -4,11 +4,14 @@
  * reuse it. Loaded by `start.ts` only after the contracts are compiled (it needs `typechain-types`).
  */
 import fs from "node:fs";
+import path from "node:path";
 import type { Wallet } from "ethers";
 import { connectContracts } from "../sdk/contracts";
 import { readManifest, writeManifest, manifestPath, type Manifest } from "../sdk/manifest";
 import { connectRpc } from "../sdk/provider";
-import { deployRegistry } from "./deploy";
+import { computeAllocationPlan, readAllocationInput } from "../sdk/allocation";
+import { issueAllocationPlan } from "../sdk/issuance";
+import { deployRegistry, enableReserveSales } from "./deploy";
 import { deployClearing } from "./deploy-clearing";
 import { readDemoData, type DemoData } from "./demo/demo-data";
 import { demoRegistrations, registerEntities, unregisteredIds } from "./demo/registry";
@@ -94,7 +97,16 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
     const demo = opts.demo ? readDemoData() : undefined;
 
     // The deployment: reuse it when its contracts are on this chain.
-    let manifest = readManifest(opts.deploymentsDir, opts.chainId);
+    let manifest: Manifest | undefined;
+    try {
+      manifest = readManifest(opts.deploymentsDir, opts.chainId);
+    } catch (err) {
+      // A manifest of an older deployment, without contracts this version needs.
+      log.warn(
+        { manifest: manifestPath(opts.deploymentsDir, opts.chainId), err: String(err) },
+        "the manifest does not describe a complete deployment of this version: deploying again",
+      );
+    }
     if (manifest && !(await hasCode(provider, manifest))) {
       log.warn(
         { manifest: manifestPath(opts.deploymentsDir, opts.chainId) },
@@ -216,9 +228,20 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
       );
     }
 
+    // The reserve-sales account at the exchange and, with the demo, the verifiers' accreditation and
+    // the 2013 cap and allocation. Each step checks the chain first, so a start that was killed
+    // half-way finishes what is missing.
+    const exchangeEntityId = BigInt(demo?.institutions.find((i) => i.role === "exchange")?.entityId ?? 2);
+    const setUp = await setUpCompliance(
+      connectContracts(manifest, await signer("regulator")),
+      exchangeEntityId,
+      demo,
+      log,
+    );
+
     // The manifest is written last: its presence means "deployed, accounts opened, all of it in a
     // durable snapshot, and every keystore on disk".
-    if (deploying || addClearing || registered > 0) await opts.checkpoint();
+    if (deploying || addClearing || registered > 0 || setUp) await opts.checkpoint();
     await allStored;
     if (created > 0) log.info({ created }, "keystores written");
     const manifestFile =
@@ -243,6 +266,58 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
 }
 
 const isRole = (name: string): boolean => (ROLE_WALLETS as readonly string[]).includes(name);
+
+/** The demo's first compliance year: its cap and free allocation are issued by `npm start`. */
+export const DEMO_FIRST_YEAR = 2013;
+
+/** The demo's allocation input file of a year (`scripts/demo/allocation/<year>.json`). */
+export function demoAllocationFile(year: number): string {
+  return path.join(__dirname, "demo", "allocation", `${year}.json`);
+}
+
+/**
+ * Brings the compliance set-up to what the deployment needs; returns whether anything was sent.
+ * Always: the reserve-sales contract's clearing-house account under the exchange. With the demo:
+ * the demo verifiers accredited and the 2013 cap and allocation issued.
+ */
+async function setUpCompliance(
+  contracts: ReturnType<typeof connectContracts>,
+  exchangeEntityId: bigint,
+  demo: DemoData | undefined,
+  log: Logger,
+): Promise<boolean> {
+  let changed = false;
+  const sales = await contracts.sales.getAddress();
+  if (!(await contracts.registry.isClearingHouse(sales))) {
+    await enableReserveSales(contracts, exchangeEntityId);
+    changed = true;
+  }
+  if (!demo) return changed;
+  for (const verifier of demo.institutions.filter((i) => i.category === "verifier")) {
+    if (!(await contracts.reporting.isAccredited(verifier.entityId))) {
+      await (await contracts.reporting.setAccreditation(verifier.entityId, true)).wait();
+      changed = true;
+    }
+  }
+  const info = await contracts.allocation.yearInfo(DEMO_FIRST_YEAR);
+  if (!info.planComplete) {
+    const t0 = performance.now();
+    const plan = computeAllocationPlan(readAllocationInput(demoAllocationFile(DEMO_FIRST_YEAR)));
+    await issueAllocationPlan(contracts, plan, { uri: `scripts/demo/allocation/${DEMO_FIRST_YEAR}.json` });
+    log.info(
+      {
+        year: DEMO_FIRST_YEAR,
+        cap: plan.cap.toString(),
+        allocated: plan.total.toString(),
+        entities: plan.entries.length,
+        ms: Math.round(performance.now() - t0),
+      },
+      "allocation issued",
+    );
+    changed = true;
+  }
+  return changed;
+}
 
 /** Whether every contract of the manifest has code on the chain. */
 async function hasCode(provider: ReturnType<typeof connectRpc>, manifest: Manifest): Promise<boolean> {

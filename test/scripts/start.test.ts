@@ -7,6 +7,8 @@ import { connectContracts, type Contracts } from "../../sdk/contracts";
 import { readManifest, type Manifest } from "../../sdk/manifest";
 import { connectRpc, type ZeroFeeProvider } from "../../sdk/provider";
 import { readDemoData } from "../../scripts/demo/demo-data";
+import { demoAllocationFile } from "../../scripts/bootstrap";
+import { computeAllocationPlan, readAllocationInput } from "../../sdk/allocation";
 import { answers, freePort } from "../../scripts/lib/anvil";
 import { keystoreAddress, unlockKeystore } from "../../scripts/lib/keystore";
 import { launchStart, type StartProcess } from "../../scripts/lib/start-process";
@@ -80,9 +82,11 @@ describe("npm start (scripts/start.ts)", function () {
 
   describe("on the first start (empty data folder)", () => {
     let contracts: Contracts;
+    let r0: { manifest: Manifest };
 
     it("gets ready well within 60 s, having deployed the contracts", async () => {
       const r = await start();
+      r0 = r;
       contracts = r.contracts;
       expect(r.firstStart).to.equal(true);
       expect(r.elapsedMs).to.be.below(60_000);
@@ -106,6 +110,23 @@ describe("npm start (scripts/start.ts)", function () {
       expect((await contracts.registry.accountOf(addressOf("verifier-1"))).status).to.equal(1n);
       expect((await contracts.registry.entityOf(11)).category).to.equal(4n); // verifier
       expect((await contracts.registry.entityOf(2)).category).to.equal(5n); // exchange
+    });
+
+    it("issues the demo's 2013 cap and allocation, as its published input file computes them", async () => {
+      const plan = computeAllocationPlan(readAllocationInput(demoAllocationFile(2013)));
+      const info = await contracts.allocation.yearInfo(2013);
+      expect(info.cap).to.equal(plan.cap);
+      expect(info.planComplete).to.equal(true);
+      expect(info.planHash).to.equal(plan.planHash);
+      expect(info.inputsHash).to.equal(plan.inputsHash);
+      expect(info.freeIssued).to.equal(plan.total);
+      expect(await contracts.allowances.issued(2013)).to.equal(plan.total);
+      expect(await contracts.allocation.coveredCount(2013)).to.equal(BigInt(demo.coveredEntities.length));
+      const sample = demo.coveredEntities[11]!;
+      const entry = plan.entries.find((e) => e.entityId === sample.entityId)!;
+      expect(await contracts.allowances.balanceOf(addressOf(sample.wallet), 2013)).to.equal(entry.amount);
+      expect(await contracts.reporting.isAccredited(11)).to.equal(true);
+      expect(await contracts.registry.isClearingHouse(r0.manifest.contracts.ReserveSales)).to.equal(true);
     });
 
     it("writes one keystore per role and demo entity that the demo password unlocks", async () => {
