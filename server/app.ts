@@ -2,15 +2,26 @@ import express, { type Request, type Response, type NextFunction } from "express
 import { rateLimit, ipKeyGenerator } from "express-rate-limit";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { z } from "zod";
-import { DomainError } from "../sdk/errors";
-import { errorHandler } from "./api/errors";
+import { DomainError, toDomainError } from "../sdk/errors";
+import { errorHandler, fromZod } from "./api/errors";
 import type { Metrics } from "./api/metrics";
 import { openApiDocument } from "./api/openapi";
-import { presentOrder, presentPosition, presentProduct, presentTrade } from "./api/present";
-import { addressParam, cancelSchema, limitQuery, signedOrderSchema, withdrawalSchema } from "./api/schemas";
-import type { LiveOrder, Trade } from "./exchange/core";
+import { operatorAuth } from "./api/operator";
+import { presentBar, presentLevel, presentOrder, presentPosition, presentProduct, presentTrade } from "./api/present";
+import {
+  addressParam,
+  blockDealSchema,
+  cancelSchema,
+  limitQuery,
+  operatorBodySchema,
+  signedOrderSchema,
+  streamMessageSchema,
+  withdrawalSchema,
+  type StreamChannel,
+} from "./api/schemas";
+import type { LiveOrder, ProductInfo, Trade } from "./exchange/core";
 import type { Exchange } from "./exchange/exchange";
 
 export interface AppDeps {
@@ -19,7 +30,13 @@ export interface AppDeps {
   metrics: Metrics;
   /** Requests per second one trader may send (orders, cancels, withdrawals). */
   rateLimitPerSecond: number;
+  /** Bearer token of the operator endpoints (`/v1/admin/…`); undefined disables them (503). */
+  operatorToken?: string;
 }
+
+/** A WebSocket whose sender has this much unsent is too slow to follow the market: it is closed. */
+const STREAM_MAX_BUFFERED = 8 * 1024 * 1024;
+const CHANNELS: readonly StreamChannel[] = ["trade", "book"];
 
 /** Builds the exchange's HTTP app (REST under /v1) and the WebSocket attachment; `main.ts` listens. */
 export function createApp(deps: AppDeps) {
@@ -45,8 +62,14 @@ export function createApp(deps: AppDeps) {
     legacyHeaders: false,
     keyGenerator: (req) => {
       const b = req.body as
-        { order?: { trader?: string }; cancel?: { trader?: string }; withdrawal?: { trader?: string } } | undefined;
-      const trader = b?.order?.trader ?? b?.cancel?.trader ?? b?.withdrawal?.trader;
+        | {
+            order?: { trader?: string };
+            cancel?: { trader?: string };
+            withdrawal?: { trader?: string };
+            buy?: { order?: { trader?: string } };
+          }
+        | undefined;
+      const trader = b?.order?.trader ?? b?.cancel?.trader ?? b?.withdrawal?.trader ?? b?.buy?.order?.trader;
       return typeof trader === "string" ? trader.toLowerCase() : ipKeyGenerator(req.ip ?? "");
     },
     handler: (_req, res) => {
@@ -124,18 +147,13 @@ export function createApp(deps: AppDeps) {
       throw new DomainError("PRODUCT_UNKNOWN", `There is no product ${String(req.params.product)}.`, "not_found");
     const levels = z.coerce.number().int().min(1).max(100).default(10).parse(req.query.levels);
     const depth = exchange.core.engine.depth(product.index, levels);
-    const fmt = (l: { price: number; quantity: number; orders: number }) => ({
-      price: String(l.price),
-      quantity: String(l.quantity),
-      orders: l.orders,
-    });
     res.json({
       product: product.name,
       halted: exchange.core.engine.isHalted(product.index),
       band: exchange.core.engine.band(product.index),
       day: exchange.core.engine.bar(product.index),
-      bids: depth.bids.map(fmt),
-      asks: depth.asks.map(fmt),
+      bids: depth.bids.map(presentLevel),
+      asks: depth.asks.map(presentLevel),
     });
   });
 
@@ -164,44 +182,190 @@ export function createApp(deps: AppDeps) {
     res.status(202).json({ accepted: true });
   });
 
+  app.post("/v1/block-deals", perTrader, async (req, res) => {
+    const body = blockDealSchema.parse(req.body);
+    try {
+      const { buy, sell, trade } = await exchange.submitBlockDeal(body.buy, body.sell);
+      metrics.blockDeals.inc({ outcome: "accepted" });
+      res.status(201).json({ trade: tradeView(trade), buy: presentOrder(buy), sell: presentOrder(sell) });
+    } catch (err) {
+      metrics.blockDeals.inc({ outcome: "rejected" });
+      throw err;
+    }
+  });
+
+  // ─────────────────────────────── operator endpoints (bearer token) ───────────────────────────────
+
+  const operatorLog = log.child({ component: "operator" });
+  /** Runs one operator action and logs it, whatever its outcome: one structured line per action. */
+  const operatorAction =
+    (action: string, run: (req: Request) => Promise<Record<string, unknown>>) =>
+    async (req: Request, res: Response) => {
+      const product = typeof req.params.product === "string" ? req.params.product.toUpperCase() : undefined;
+      const entry = { action, ...(product ? { product } : {}), ip: req.ip };
+      try {
+        const { reason } = operatorBodySchema.parse(req.body ?? {});
+        const result = await run(req);
+        operatorLog.info({ ...entry, reason, outcome: "done", ...result }, `operator ${action}`);
+        res.json(result);
+      } catch (err) {
+        const e = err instanceof z.ZodError ? fromZod(err) : toDomainError(err);
+        operatorLog.warn({ ...entry, outcome: "rejected", code: e.code }, `operator ${action} rejected`);
+        throw e;
+      }
+    };
+  const productOf = (req: Request) => {
+    const name = String(req.params.product);
+    const product = exchange.core.product(name);
+    if (!product) throw new DomainError("PRODUCT_UNKNOWN", `There is no product ${name}.`, "not_found");
+    return product;
+  };
+  app.use("/v1/admin", perTrader, operatorAuth(deps.operatorToken, operatorLog));
+  app.post(
+    "/v1/admin/products/:product/halt",
+    operatorAction("halt", async (req) => {
+      const product = productOf(req);
+      await exchange.operate({ type: "halt", at: exchange.now(), product: product.name });
+      return { product: product.name, halted: exchange.core.engine.isHalted(product.index) };
+    }),
+  );
+  app.post(
+    "/v1/admin/products/:product/resume",
+    operatorAction("resume", async (req) => {
+      const product = productOf(req);
+      await exchange.operate({ type: "resume", at: exchange.now(), product: product.name });
+      return { product: product.name, halted: exchange.core.engine.isHalted(product.index) };
+    }),
+  );
+  app.post(
+    "/v1/admin/close-day",
+    operatorAction("close-day", async () => {
+      const { day, bars } = await exchange.closeDay();
+      return { day, bars: bars.map((b) => ({ product: b.product, ...presentBar(b.bar) })) };
+    }),
+  );
+
   app.use((req, _res, next) =>
     next(new DomainError("ROUTE_NOT_FOUND", `There is no ${req.method} ${req.path}.`, "not_found")),
   );
   app.use(errorHandler(log));
 
-  /** Attaches the WebSocket stream at /v1/stream: book and trade updates as they happen. */
+  /**
+   * Attaches the WebSocket stream at /v1/stream. On connect a client gets `hello` and every trade
+   * and book update; a `subscribe` message narrows that to some products and channels. A trade is
+   * published once its command is durable (never one a restart could lose), and before the book
+   * update it caused: book updates are coalesced to one per product every 100 ms.
+   */
   function attachStream(server: Server) {
-    const wss = new WebSocketServer({ server, path: "/v1/stream" });
-    const clients = new Set<WebSocket>();
-    wss.on("connection", (ws) => {
-      clients.add(ws);
-      ws.on("close", () => clients.delete(ws));
-      ws.send(JSON.stringify({ type: "hello", products: exchange.core.productList().map((p) => p.name) }));
-    });
-    const broadcast = (msg: unknown) => {
-      if (clients.size === 0) return;
-      const text = JSON.stringify(msg);
-      for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
+    const wss = new WebSocketServer({ server, path: "/v1/stream", maxPayload: 64 * 1024 });
+    interface Subscriber {
+      /** Products followed; undefined = all. */
+      products?: Set<string>;
+      channels: Set<StreamChannel>;
+    }
+    const clients = new Map<WebSocket, Subscriber>();
+    const send = (ws: WebSocket, msg: unknown) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > STREAM_MAX_BUFFERED) {
+        log.warn({ component: "stream" }, "closing a WebSocket client that does not keep up");
+        ws.close(1013, "too slow: reconnect and resubscribe");
+        return;
+      }
+      ws.send(typeof msg === "string" ? msg : JSON.stringify(msg));
     };
-    // Book updates are coalesced: at most one depth message per product every 100 ms.
+    const bookMessage = (index: number) => {
+      const product = exchange.core.productList()[index]!;
+      const depth = exchange.core.engine.depth(index, 10);
+      return {
+        type: "book",
+        product: product.name,
+        halted: exchange.core.engine.isHalted(index),
+        bids: depth.bids.map(presentLevel),
+        asks: depth.asks.map(presentLevel),
+      };
+    };
+    const streamError = (ws: WebSocket, message: string) =>
+      send(ws, { type: "error", error: { code: "STREAM_MESSAGE_INVALID", message } });
+    const onMessage = (ws: WebSocket, sub: Subscriber, data: RawData, isBinary: boolean) => {
+      if (isBinary) return streamError(ws, "Messages are JSON text, not binary.");
+      let json: unknown;
+      try {
+        json = JSON.parse(data.toString());
+      } catch {
+        return streamError(ws, 'The message is not JSON; send e.g. {"type":"subscribe","products":["TJEA14"]}.');
+      }
+      const parsed = streamMessageSchema.safeParse(json);
+      if (!parsed.success) {
+        const fields = parsed.error.issues.map((i) => `${i.path.join(".") || "message"}: ${i.message}`);
+        return streamError(
+          ws,
+          `The message is not a valid subscription — ${fields.join("; ")}. Send e.g. {"type":"subscribe","products":["TJEA14"],"channels":["trade","book"]}; your previous subscription is kept.`,
+        );
+      }
+      const msg = parsed.data;
+      sub.products = msg.products ? new Set(msg.products.map((p) => p.toUpperCase())) : undefined;
+      sub.channels = new Set(msg.channels ?? CHANNELS);
+      send(ws, {
+        type: "subscribed",
+        products: sub.products ? [...sub.products] : "all",
+        channels: [...sub.channels],
+      });
+      // The current book of each product followed, so that updates apply to a known state.
+      if (sub.channels.has("book")) {
+        for (const p of exchange.core.productList())
+          if (!sub.products || sub.products.has(p.name)) send(ws, bookMessage(p.index));
+      }
+    };
+    wss.on("connection", (ws) => {
+      const sub: Subscriber = { channels: new Set(CHANNELS) };
+      clients.set(ws, sub);
+      ws.on("close", () => clients.delete(ws));
+      ws.on("error", () => clients.delete(ws));
+      ws.on("message", (data, isBinary) => onMessage(ws, sub, data, isBinary));
+      send(ws, {
+        type: "hello",
+        products: exchange.core.productList().map((p) => p.name),
+        channels: CHANNELS,
+      });
+    });
+    const publish = (channel: StreamChannel, product: string, msg: unknown) => {
+      let text: string | undefined;
+      for (const [ws, sub] of clients) {
+        if (!sub.channels.has(channel) || (sub.products && !sub.products.has(product))) continue;
+        text ??= JSON.stringify(msg);
+        send(ws, text);
+      }
+    };
+    // What commands did, held until the journal says they are durable (in journal order).
+    const pending: ({ seq: number; trade: Trade } | { seq: number; product: number })[] = [];
     const dirty = new Set<number>();
     const timer = setInterval(() => {
-      for (const index of dirty) {
-        const product = exchange.core.productList()[index]!;
-        const depth = exchange.core.engine.depth(index, 10);
-        broadcast({ type: "book", product: product.name, bids: depth.bids, asks: depth.asks });
-      }
+      for (const index of dirty) publish("book", exchange.core.productList()[index]!.name, bookMessage(index));
       dirty.clear();
     }, 100);
     return {
-      trade: (t: Trade) => broadcast({ type: "trade", trade: tradeView(t) }),
-      order: (o: LiveOrder) => {
-        if (clients.size > 0) dirty.add(o.product.index);
+      trade: (t: Trade) => {
+        if (clients.size > 0) pending.push({ seq: t.seq, trade: t });
+      },
+      order: (o: LiveOrder, seq: number) => {
+        if (clients.size > 0) pending.push({ seq, product: o.product.index });
+      },
+      product: (p: ProductInfo, seq: number) => {
+        if (clients.size > 0) pending.push({ seq, product: p.index });
+      },
+      durable: (seq: number) => {
+        let n = 0;
+        for (; n < pending.length && pending[n]!.seq <= seq; n++) {
+          const e = pending[n]!;
+          if ("trade" in e) publish("trade", e.trade.product.name, { type: "trade", trade: tradeView(e.trade) });
+          else dirty.add(e.product);
+        }
+        if (n > 0) pending.splice(0, n);
       },
       close: () =>
         new Promise<void>((r) => {
           clearInterval(timer);
-          for (const ws of clients) ws.terminate();
+          for (const ws of clients.keys()) ws.terminate();
           wss.close(() => r());
         }),
     };

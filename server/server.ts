@@ -8,10 +8,10 @@ import { clearingDomain } from "../sdk/orders";
 import { createMetrics } from "./api/metrics";
 import { createApp } from "./app";
 import { SelfTradePrevention } from "./engine/types";
-import type { CoreEvents, LiveOrder, Trade } from "./exchange/core";
+import type { CoreEvents, LiveOrder, ProductInfo, Trade } from "./exchange/core";
 import { Exchange } from "./exchange/exchange";
 import { RpcSender } from "./settlement/sender";
-import type { ExchangeEnv } from "./config";
+import { readOperatorToken, type ExchangeEnv } from "./config";
 
 export interface ExchangeServerOptions {
   env: ExchangeEnv;
@@ -45,6 +45,7 @@ const STP = {
 /** Starts the exchange: rebuilds its state from the journal, resumes settlement, listens. */
 export async function startExchangeServer(opts: ExchangeServerOptions): Promise<RunningExchange> {
   const { env, manifest, operator, log } = opts;
+  const operatorToken = readOperatorToken(env);
   const clearingAddress = manifest.contracts.Clearing;
   if (!clearingAddress) throw new Error("the deployment has no Clearing contract");
   const provider = operator.provider as JsonRpcProvider;
@@ -52,14 +53,16 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
   const registry = ParticipantRegistry__factory.connect(manifest.contracts.ParticipantRegistry, provider);
   const [makerFeeBps, takerFeeBps, feeRecipient] = await clearing.fees();
   const latest = await provider.getBlock("latest");
-  const relay: CoreEvents & { confirmed?: () => void } = {};
+  const relay: CoreEvents & { durable?: (seq: number) => void } = {};
   const metrics = createMetrics();
   const events = {
     trade: (t: Trade) => {
       metrics.trades.inc();
       relay.trade?.(t);
     },
-    order: (o: LiveOrder) => relay.order?.(o),
+    order: (o: LiveOrder, seq: number) => relay.order?.(o, seq),
+    product: (p: ProductInfo, seq: number) => relay.product?.(p, seq),
+    durable: (seq: number) => relay.durable?.(seq),
     confirmed: (b: { trades: Trade[]; rejected: Map<bigint, number> }) => {
       metrics.settled.inc({ result: "settled" }, b.trades.length - b.rejected.size);
       if (b.rejected.size > 0) metrics.settled.inc({ result: "rejected" }, b.rejected.size);
@@ -107,18 +110,21 @@ export async function startExchangeServer(opts: ExchangeServerOptions): Promise<
     log,
     metrics,
     rateLimitPerSecond: env.ETS_RATE_LIMIT_PER_SECOND,
+    operatorToken,
   });
   const server = http.createServer(app);
   const stream = attachStream(server);
   relay.trade = stream.trade;
   relay.order = stream.order;
+  relay.product = stream.product;
+  relay.durable = stream.durable;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.ETS_EXCHANGE_PORT, env.ETS_EXCHANGE_HOST, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${env.ETS_EXCHANGE_HOST}:${port}`;
-  log.info({ url }, "exchange listening");
+  log.info({ url, operatorEndpoints: operatorToken ? "enabled" : "disabled" }, "exchange listening");
   return {
     url,
     port,

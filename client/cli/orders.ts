@@ -41,8 +41,8 @@ interface OrderOptions {
   expires?: string;
 }
 
-/** `ets order buy|sell|cancel|list`: signed orders at the exchange. */
-export function registerOrderCommands(program: Command, action: Action): void {
+/** `ets order buy|sell|cancel|list`: signed orders at the exchange. Returns the `order` command. */
+export function registerOrderCommands(program: Command, action: Action): Command {
   const order = program
     .command("order")
     .description("signed orders at the exchange: buy, sell, cancel, list (prices in CNY per tonne)");
@@ -115,6 +115,7 @@ export function registerOrderCommands(program: Command, action: Action): void {
         };
       }),
     );
+  return order;
 }
 
 /** `ets book <product>` and `ets trades`: the market as the exchange shows it. */
@@ -337,7 +338,7 @@ function statusSentence(o: OrderView): string {
 }
 
 /** `--expires`: a duration from now, or a date or time; in the future. */
-function parseExpiry(input: string, now: bigint): bigint {
+export function parseExpiry(input: string, now: bigint): bigint {
   let at: bigint;
   try {
     at = /^\s*\d+\s*[smhd]?\s*$/i.test(input) ? now + parseDuration(input, "expiry") : parseDate(input, "expiry");

@@ -1,7 +1,17 @@
 import type { TypedDataDomain } from "ethers";
+import { z } from "zod";
 import { clearingAddress, clearingCoded, connectClearing, type Clearing } from "../../sdk/clearing";
 import { clientError } from "../../sdk/client-errors";
-import type { AccountView, OrderView, PositionView, TradedProduct, TradeView } from "../../sdk/exchange-api";
+import { DomainError } from "../../sdk/errors";
+import {
+  apiJson,
+  kindOfStatus,
+  type AccountView,
+  type OrderView,
+  type PositionView,
+  type TradedProduct,
+  type TradeView,
+} from "../../sdk/exchange-api";
 import { clearingDomain } from "../../sdk/orders";
 import { describeUnits, formatAmount, type Product } from "../../sdk/transfers";
 import { formatYuan, parseBatchId, parseVintage } from "../../sdk/units";
@@ -171,4 +181,74 @@ function settlementWords(settlement: string): string {
     default:
       return `settlement ${settlement}`;
   }
+}
+
+/**
+ * POSTs to an exchange endpoint that the SDK's `ExchangeApi` does not cover (block deals, the
+ * operator's `/v1/admin/…`), with its error handling: the exchange's own code and sentence for a
+ * 4xx/5xx, EXCHANGE_UNREACHABLE when nothing answers, EXCHANGE_BAD_RESPONSE for anything else.
+ */
+export async function postToExchange<T extends z.ZodTypeAny>(
+  session: Session,
+  path: string,
+  body: unknown,
+  schema: T,
+  opts: { token?: string; timeoutMs?: number } = {},
+): Promise<z.output<T>> {
+  const base = session.config.exchangeUrl.replace(/\/+$/, "");
+  const url = `${base}${path}`;
+  let status: number;
+  let text: string;
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` }),
+      },
+      body: apiJson(body),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    });
+    status = res.status;
+    text = await res.text();
+  } catch (err) {
+    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const reason = e.name === "TimeoutError" ? "no answer in time" : (e.cause?.code ?? e.cause?.message ?? "no answer");
+    throw clientError(
+      "EXCHANGE_UNREACHABLE",
+      `The exchange at ${base} cannot be reached (${reason}); check that it runs (npm start) or set --exchange / ETS_EXCHANGE_URL. Nothing was sent.`,
+      { url: base },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (status < 200 || status >= 300) {
+    const error = z
+      .object({ error: z.object({ code: z.string().regex(/^[A-Z][A-Z0-9_]*$/), message: z.string() }) })
+      .safeParse(json);
+    if (error.success) {
+      throw new DomainError(error.data.error.code, error.data.error.message, kindOfStatus(status), {
+        status,
+        source: "exchange",
+      });
+    }
+    throw clientError(
+      "EXCHANGE_BAD_RESPONSE",
+      `POST ${url} answered HTTP ${status} without the exchange's error object; is ${base} the exchange?`,
+      { status },
+    );
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw clientError(
+      "EXCHANGE_BAD_RESPONSE",
+      `POST ${url} answered something that is not the exchange's API; is ${base} the exchange?`,
+      { status },
+    );
+  }
+  return parsed.data as z.output<T>;
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Service, ServiceContext } from "./service";
@@ -42,6 +43,7 @@ export class ExchangeService implements Service {
   async start(ctx: ServiceContext): Promise<void> {
     const journal = process.env.ETS_EXCHANGE_JOURNAL ?? path.join(this.opts.dataDir, "exchange", "journal.log");
     fs.mkdirSync(path.dirname(journal), { recursive: true });
+    const operatorToken = operatorTokenEnv(path.join(this.opts.dataDir, "exchange", "operator-token"));
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "server", "main.ts")], {
       cwd: ROOT,
       stdio: ["pipe", "pipe", "pipe"],
@@ -54,6 +56,7 @@ export class ExchangeService implements Service {
         ETS_PASSWORD: this.opts.password,
         ETS_EXCHANGE_JOURNAL: journal,
         ETS_EXIT_WITH_STDIN: "1",
+        ...operatorToken,
       },
     });
     this.child = child;
@@ -91,4 +94,20 @@ export class ExchangeService implements Service {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * The operator token of the exchange's `/v1/admin/…` endpoints: the operator's own
+ * ETS_OPERATOR_TOKEN or ETS_OPERATOR_TOKEN_FILE when set; otherwise a random token created once in
+ * `file` (mode 0600, kept across restarts) and handed to the exchange by its path.
+ */
+function operatorTokenEnv(file: string): Record<string, string> {
+  if (process.env.ETS_OPERATOR_TOKEN || process.env.ETS_OPERATOR_TOKEN_FILE) return {};
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    fs.writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  return { ETS_OPERATOR_TOKEN_FILE: file };
 }

@@ -101,6 +101,26 @@ export const EXCHANGE_ERRORS = {
     help: "A block deal's price must be within ±30 % of the previous close (by default).",
   },
   BLOCK_DEAL_SAME_TRADER: { status: 400, help: "The two sides of a block deal must be different traders." },
+  BLOCK_DEAL_ORDERS_MISMATCHED: {
+    status: 400,
+    help: "The two signed orders of a block deal (POST /v1/block-deals) do not name each other: `buy` must be a buy and `sell` a sell, of the same product (token and token id), at the same price and for the same quantity. The message names what differs; sign both orders with the agreed terms.",
+  },
+  OPERATOR_DISABLED: {
+    status: 503,
+    help: "The operator endpoints (/v1/admin/…) are off because the exchange was started without an operator token. Set ETS_OPERATOR_TOKEN (at least 16 characters) or ETS_OPERATOR_TOKEN_FILE and restart it; `npm start` writes one to `<data dir>/exchange/operator-token`.",
+  },
+  OPERATOR_TOKEN_MISSING: {
+    status: 401,
+    help: "An operator endpoint was called without `Authorization: Bearer <token>`. The CLI sends ETS_OPERATOR_TOKEN or the first line of --token-file.",
+  },
+  OPERATOR_TOKEN_INVALID: {
+    status: 401,
+    help: "The bearer token is not the exchange's operator token (each refusal is logged). Use the token the exchange was started with (ETS_OPERATOR_TOKEN or the file ETS_OPERATOR_TOKEN_FILE names).",
+  },
+  STREAM_MESSAGE_INVALID: {
+    status: 400,
+    help: 'A message sent on the WebSocket /v1/stream is not JSON or not a valid `{"type":"subscribe","products":[…],"channels":["trade","book"]}`. Answered as a `{"type":"error"}` message on that connection, which stays open with its previous subscription.',
+  },
 } as const satisfies Record<string, { status: number; help: string }>;
 
 export type ExchangeErrorCode = keyof typeof EXCHANGE_ERRORS;

@@ -13,6 +13,12 @@ export function createMetrics() {
       registers: [registry],
     }),
     trades: new Counter({ name: "ets_trades_total", help: "Trades matched", registers: [registry] }),
+    blockDeals: new Counter({
+      name: "ets_block_deals_total",
+      help: "Block deals received, by outcome",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
     settled: new Counter({
       name: "ets_trades_settled_total",
       help: "Trades confirmed on chain, by result",

@@ -34,6 +34,48 @@ const errors = {
     content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
   },
 };
+const errorBody = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+/** The answers of an operator endpoint besides its success. */
+const operatorErrors = {
+  "400": errorBody("Malformed body (REQUEST_INVALID)"),
+  "401": errorBody("No operator token (OPERATOR_TOKEN_MISSING) or a wrong one (OPERATOR_TOKEN_INVALID)"),
+  "404": errorBody("Unknown product (PRODUCT_UNKNOWN)"),
+  "503": errorBody("No operator token configured (OPERATOR_DISABLED), or the exchange is stopping"),
+};
+const operatorBody = {
+  required: false,
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        additionalProperties: false,
+        properties: { reason: { type: "string", maxLength: 500, description: "Why; logged with the action" } },
+      },
+    },
+  },
+};
+const productParam = {
+  name: "product",
+  in: "path",
+  required: true,
+  schema: { type: "string", examples: ["TJEA14", "CCER-3"] },
+};
+const haltState = {
+  description: "Done (journalled)",
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        required: ["product", "halted"],
+        properties: { product: { type: "string" }, halted: { type: "boolean" } },
+      },
+    },
+  },
+};
+
 const json = (ref: string) => ({
   content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
@@ -103,6 +145,63 @@ export const openApiDocument = {
         responses: { "202": { description: "Accepted" }, ...errors },
       },
     },
+    "/v1/block-deals": {
+      post: {
+        summary:
+          "Submit a block deal (大宗协议交易): a buy and a sell order, each signed by its own trader, traded with each other in full outside the book",
+        description:
+          "The signed Order type has no counterparty field: the pairing is this request. Both orders must be for the same product, price and quantity, of opposite sides (`buy.order.isBuy` true, `sell.order.isBuy` false) and of two different traders; the quantity at least the block minimum (100,000 t by default), the price within the block band (±30 % of the previous close by default); the product not halted; each order's nonce new and not expired; both signatures valid and both trading accounts covering their side. Journalled as one command and settled on chain like any trade (the sell order counts as the maker for fees). Not part of the day's close.",
+        requestBody: { required: true, ...json("BlockDeal") },
+        responses: {
+          "201": { description: "Accepted, durable and traded", ...json("BlockDealResult") },
+          ...errors,
+        },
+      },
+    },
+    "/v1/admin/products/{product}/halt": {
+      post: {
+        summary:
+          "Operator: halt trading in a product (new orders and block deals refused with PRODUCT_HALTED; cancels work)",
+        security: [{ operatorToken: [] }],
+        parameters: [productParam],
+        requestBody: operatorBody,
+        responses: { "200": haltState, ...operatorErrors },
+      },
+    },
+    "/v1/admin/products/{product}/resume": {
+      post: {
+        summary: "Operator: resume trading in a halted product",
+        security: [{ operatorToken: [] }],
+        parameters: [productParam],
+        requestBody: operatorBody,
+        responses: { "200": haltState, ...operatorErrors },
+      },
+    },
+    "/v1/admin/close-day": {
+      post: {
+        summary:
+          "Operator: close the trading day of every product; each close (the VWAP of the day's continuous trades, or the previous close) becomes the next day's reference",
+        security: [{ operatorToken: [] }],
+        requestBody: operatorBody,
+        responses: {
+          "200": {
+            description: "The day's bars (journalled)",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  properties: {
+                    day: { type: "integer", description: "Unix seconds of the close" },
+                    bars: { type: "array", items: { $ref: "#/components/schemas/Bar" } },
+                  },
+                },
+              },
+            },
+          },
+          ...operatorErrors,
+        },
+      },
+    },
     "/v1/products": { get: { summary: "Products traded", responses: { "200": { description: "Products" } } } },
     "/v1/books/{product}": {
       get: {
@@ -133,7 +232,8 @@ export const openApiDocument = {
     },
     "/v1/stream": {
       get: {
-        summary: "WebSocket: {type:'trade'} and {type:'book'} messages",
+        summary:
+          "WebSocket: {type:'hello'} on connect, then {type:'trade'} for every trade (once durable) and {type:'book'} at most every 100 ms per product that changed; send {type:'subscribe', products?:[…], channels?:['trade','book']} to narrow them (answered {type:'subscribed'} and the current books); a malformed message is answered {type:'error', error:{code:'STREAM_MESSAGE_INVALID', message}} and the connection stays open",
         responses: { "101": { description: "Switching protocols" } },
       },
     },
@@ -146,8 +246,64 @@ export const openApiDocument = {
     "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "Metrics" } } } },
   },
   components: {
+    securitySchemes: {
+      operatorToken: {
+        type: "http",
+        scheme: "bearer",
+        description: "The operator token (ETS_OPERATOR_TOKEN or ETS_OPERATOR_TOKEN_FILE of the exchange)",
+      },
+    },
     schemas: {
       Error: error,
+      Trade: {
+        type: "object",
+        properties: {
+          tradeId: amount,
+          product: { type: "string" },
+          price: amount,
+          quantity: amount,
+          buyer: address,
+          seller: address,
+          kind: { type: "string", enum: ["continuous", "block"] },
+          aggressor: { type: "string", enum: ["buy", "sell"] },
+          buyerFee: amount,
+          sellerFee: amount,
+          at: { type: "integer" },
+          settlement: { type: "string", enum: ["pending", "settled", "rejected"] },
+        },
+      },
+      BlockDeal: {
+        type: "object",
+        required: ["buy", "sell"],
+        additionalProperties: false,
+        properties: {
+          buy: { $ref: "#/components/schemas/SignedOrder", description: "The buyer's signed order (isBuy true)" },
+          sell: { $ref: "#/components/schemas/SignedOrder", description: "The seller's signed order (isBuy false)" },
+        },
+      },
+      BlockDealResult: {
+        type: "object",
+        properties: {
+          trade: { $ref: "#/components/schemas/Trade" },
+          buy: { $ref: "#/components/schemas/Order" },
+          sell: { $ref: "#/components/schemas/Order" },
+        },
+      },
+      Bar: {
+        type: "object",
+        properties: {
+          product: { type: "string" },
+          open: amount,
+          high: amount,
+          low: amount,
+          close: { ...amount, description: "VWAP of the day's continuous trades (fen), or the previous close" },
+          volume: amount,
+          turnover: amount,
+          trades: { type: "integer" },
+          blockVolume: { ...amount, description: "Tonnes traded in block deals (not in the close)" },
+          previousClose: amount,
+        },
+      },
       Order: {
         type: "object",
         properties: {
@@ -167,7 +323,7 @@ export const openApiDocument = {
         type: "object",
         properties: {
           order: { $ref: "#/components/schemas/Order" },
-          trades: { type: "array", items: { type: "object" } },
+          trades: { type: "array", items: { $ref: "#/components/schemas/Trade" } },
         },
       },
       SignedOrder: {

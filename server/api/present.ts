@@ -1,3 +1,5 @@
+import type { DailyBar } from "../engine/market-data";
+import type { DepthLevel } from "../engine/types";
 import type { LiveOrder, ProductInfo, Trade } from "../exchange/core";
 import type { Position } from "../exchange/accounts";
 
@@ -29,6 +31,8 @@ export function presentTrade(t: Trade, buyer: string, seller: string, settlement
     quantity: t.quantity.toString(),
     buyer,
     seller,
+    /** `continuous` (matched in the book) or `block` (a block deal: the buyer counts as the aggressor). */
+    kind: t.block ? "block" : "continuous",
     aggressor: t.buyerIsMaker ? "sell" : "buy",
     buyerFee: t.buyerFee.toString(),
     sellerFee: t.sellerFee.toString(),
@@ -49,5 +53,25 @@ export function presentPosition(asset: string, p: Position) {
     balance: p.balance.toString(),
     reserved: p.reserved.toString(),
     available: (p.balance - p.reserved).toString(),
+  };
+}
+
+/** One price level of a book. */
+export function presentLevel(l: DepthLevel) {
+  return { price: String(l.price), quantity: String(l.quantity), orders: l.orders };
+}
+
+/** A closed day's bar: prices in fen, volumes in tonnes, turnover in fen (decimal strings). */
+export function presentBar(b: DailyBar) {
+  return {
+    open: String(b.open),
+    high: String(b.high),
+    low: String(b.low),
+    close: String(b.close),
+    volume: String(b.volume),
+    turnover: String(b.turnover),
+    trades: b.trades,
+    blockVolume: String(b.blockVolume),
+    previousClose: String(b.previousClose),
   };
 }

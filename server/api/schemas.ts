@@ -70,5 +70,31 @@ export const withdrawalSchema = z
   })
   .strict();
 
+/** POST /v1/block-deals: the two signed orders of a block deal, each by its own trader. */
+export const blockDealSchema = z.object({ buy: signedOrderSchema, sell: signedOrderSchema }).strict();
+
+/** The optional body of an operator action: why (logged with the action). */
+export const operatorBodySchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+export type StreamChannel = "trade" | "book";
+
+/** A message a WebSocket client sends on /v1/stream. */
+export const streamMessageSchema = z
+  .object({
+    type: z.literal("subscribe"),
+    /** Products to follow (TJEA14, CCER-3); absent = all. */
+    products: z
+      .array(z.string().regex(/^(TJEA\d{2}|CCER-\d+)$/i, "must be a product name such as TJEA14 or CCER-3"))
+      .min(1)
+      .max(100)
+      .optional(),
+    /** Channels to receive; absent = both. */
+    channels: z
+      .array(z.enum(["trade", "book"]))
+      .min(1)
+      .optional(),
+  })
+  .strict();
+
 export const addressParam = address;
 export const limitQuery = z.coerce.number().int().min(1).max(1000).default(100);

@@ -154,8 +154,40 @@ export class MatchingEngine {
   }
 
   /**
+   * What `blockDeal` would reject a block deal for, without running it: the product's state and
+   * rules only (halt, price, tick, quantity, lot, largest order, block minimum, block band). The
+   * orders themselves (ids, traders) are the caller's to check.
+   */
+  checkBlockDeal(product: number, price: number, quantity: number): OrderRejection | undefined {
+    const p = this.products[product];
+    if (!p) return "PRODUCT_UNKNOWN";
+    if (p.halted) return "PRODUCT_HALTED";
+    if (!Number.isSafeInteger(price) || price <= 0 || price > MAX_PRICE) return "ORDER_PRICE_INVALID";
+    if (price % p.rules.tick !== 0) return "ORDER_PRICE_OFF_TICK";
+    if (!Number.isSafeInteger(quantity) || quantity <= 0) return "ORDER_QUANTITY_INVALID";
+    if (quantity % p.rules.lot !== 0) return "ORDER_QUANTITY_OFF_LOT";
+    if (quantity > p.rules.maxQuantity) return "ORDER_QUANTITY_TOO_LARGE";
+    if (quantity < p.rules.blockMinQuantity) return "BLOCK_DEAL_TOO_SMALL";
+    const b = band(p.day.reference, p.rules.blockBandBps);
+    if (price < b.low || price > b.high) return "BLOCK_DEAL_PRICE_OUTSIDE_BAND";
+    return undefined;
+  }
+
+  /** The rules a product's orders are checked against. */
+  rules(product: number): Readonly<ProductRules> {
+    return this.product(product).rules;
+  }
+
+  /** The block-deal band of a product now: [low, high] in fen. */
+  blockBand(product: number): { low: number; high: number } {
+    const p = this.product(product);
+    return band(p.day.reference, p.rules.blockBandBps);
+  }
+
+  /**
    * A block deal (大宗协议交易): two orders that name each other, traded at their agreed price
-   * outside the book, at least the block minimum, within the block band.
+   * outside the book, at least the block minimum, within the block band. Counts in the day's block
+   * volume, not in the close.
    */
   blockDeal(
     product: number,
@@ -172,13 +204,8 @@ export class MatchingEngine {
     if (!Number.isSafeInteger(buyId) || !Number.isSafeInteger(sellId) || buyId < 0 || sellId < 0 || buyId === sellId)
       return "ORDER_ID_INVALID";
     if (buyTrader === sellTrader) return "BLOCK_DEAL_SAME_TRADER";
-    if (!Number.isSafeInteger(price) || price <= 0 || price > MAX_PRICE) return "ORDER_PRICE_INVALID";
-    if (price % p.rules.tick !== 0) return "ORDER_PRICE_OFF_TICK";
-    if (!Number.isSafeInteger(quantity) || quantity <= 0) return "ORDER_QUANTITY_INVALID";
-    if (quantity % p.rules.lot !== 0) return "ORDER_QUANTITY_OFF_LOT";
-    if (quantity < p.rules.blockMinQuantity) return "BLOCK_DEAL_TOO_SMALL";
-    const b = band(p.day.reference, p.rules.blockBandBps);
-    if (price < b.low || price > b.high) return "BLOCK_DEAL_PRICE_OUTSIDE_BAND";
+    const rejection = this.checkBlockDeal(product, price, quantity);
+    if (rejection) return rejection;
     p.day.block(quantity);
     this.listener.onBlockDeal(product, buyId, sellId, price, quantity);
     return undefined;

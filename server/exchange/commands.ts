@@ -1,5 +1,12 @@
 import type { Order } from "../../sdk/orders";
 
+/** One signed order as the journal keeps it: the order, its EIP-712 signature and digest. */
+export interface JournalledOrder {
+  order: Order;
+  signature: string;
+  hash: string;
+}
+
 /**
  * The commands the exchange core accepts. Every accepted command is journalled before it is applied
  * and acknowledged; replaying the journal through a fresh core rebuilds the same books, accounts
@@ -8,6 +15,11 @@ import type { Order } from "../../sdk/orders";
 export type Command =
   | { type: "order"; at: number; order: Order; signature: string; hash: string }
   | { type: "cancel"; at: number; trader: string; nonce: bigint }
+  /**
+   * A block deal: a buy and a sell order submitted together, for the same product, price and
+   * quantity, traded with each other in full outside the book.
+   */
+  | { type: "blockDeal"; at: number; buy: JournalledOrder; sell: JournalledOrder }
   /**
    * Orders that the chain says can no longer trade: one nonce cancelled on the Clearing contract
    * (`nonce`), every nonce below `below` (`cancelNoncesBelow`), or all of them (`below` = 2^256,

@@ -3,9 +3,9 @@ import type { Order } from "../../sdk/orders";
 import { MatchingEngine, type EngineListener, type ProductSnapshot } from "../engine/engine";
 import type { DailyBar } from "../engine/market-data";
 import { DoneReason, OrderType, SelfTradePrevention, Side, TimeInForce, type NewOrder } from "../engine/types";
-import type { ProductRules } from "../engine/validation";
+import type { OrderRejection, ProductRules } from "../engine/validation";
 import { Accounts, assetKey, type AssetKey } from "./accounts";
-import type { Command } from "./commands";
+import type { Command, JournalledOrder } from "./commands";
 import { TradeLog } from "./trade-log";
 
 export interface CoreConfig {
@@ -55,6 +55,8 @@ export interface Trade {
   price: bigint;
   quantity: bigint;
   buyerIsMaker: boolean;
+  /** A block deal (two orders traded with each other outside the book); absent for continuous trades. */
+  block?: true;
   buyerFee: bigint;
   sellerFee: bigint;
   at: number;
@@ -98,7 +100,10 @@ export interface CoreSnapshot {
 /** What the core tells the outside (WebSocket, metrics) after each command. */
 export interface CoreEvents {
   trade?(t: Trade): void;
-  order?(o: LiveOrder): void;
+  /** An order was accepted or changed state, by the command with journal sequence `seq`. */
+  order?(o: LiveOrder, seq: number): void;
+  /** A product was halted or resumed, or its day closed (its band moved), by the command `seq`. */
+  product?(p: ProductInfo, seq: number): void;
 }
 
 const DONE_STATUS: Record<DoneReason, OrderStatus> = {
@@ -154,7 +159,8 @@ export class ExchangeCore {
         this.onTrade(product, takerId, makerId, price, quantity, takerSide),
       onDone: (_product, orderId, reason) => this.onDone(orderId, reason),
       onRested: () => undefined,
-      onBlockDeal: () => undefined,
+      onBlockDeal: (product, buyId, sellId, price, quantity) =>
+        this.onBlockDeal(product, buyId, sellId, price, quantity),
     };
     this.engine = new MatchingEngine(listener);
   }
@@ -202,6 +208,8 @@ export class ExchangeCore {
     switch (cmd.type) {
       case "order":
         return this.checkOrder(cmd.order, cmd.at);
+      case "blockDeal":
+        return this.checkBlockDeal(cmd);
       case "cancel": {
         const id = this.byNonce.get(nonceKey(cmd.trader, cmd.nonce));
         const o = id === undefined ? undefined : this.orders.get(id);
@@ -258,6 +266,9 @@ export class ExchangeCore {
       case "order":
         this.applyOrder(cmd);
         break;
+      case "blockDeal":
+        this.applyBlockDeal(cmd);
+        break;
       case "cancel": {
         const id = this.byNonce.get(nonceKey(cmd.trader, cmd.nonce));
         const o = id === undefined ? undefined : this.orders.get(id);
@@ -302,13 +313,16 @@ export class ExchangeCore {
         this.applyWithdrawalRequest(cmd, seq);
         break;
       case "halt":
-        this.engine.halt(this.product(cmd.product)!.index);
+      case "resume": {
+        const product = this.product(cmd.product)!;
+        if (cmd.type === "halt") this.engine.halt(product.index);
+        else this.engine.resume(product.index);
+        this.events.product?.(product, seq);
         break;
-      case "resume":
-        this.engine.resume(this.product(cmd.product)!.index);
-        break;
+      }
       case "closeDay":
         for (const [product, bar] of this.engine.closeDay()) this.bars.push({ day: cmd.at, product, bar });
+        for (const p of this.productsByIndex) this.events.product?.(p, seq);
         break;
       case "expire":
         this.engine.expire(cmd.at);
@@ -345,13 +359,18 @@ export class ExchangeCore {
     const rejection = this.engine.check(product.index, this.toEngine(order, 0, product, false), now);
     if (rejection)
       return reject(rejection, ENGINE_MESSAGES[rejection] ?? rejection, { band: this.engine.band(product.index) });
+    return this.checkCovered(order, "The order");
+  }
+
+  /** Whether the trading account covers what the order reserves (cash for a buy, units for a sell). */
+  private checkCovered(order: Order, what: string): DomainError | undefined {
     if (order.isBuy) {
       const need = this.cashFor(order.price, order.quantity);
       const available = this.accounts.available(order.trader, this.cash);
       if (available < need) {
         return new DomainError(
           "INSUFFICIENT_TRADING_BALANCE",
-          `The order needs ${need} fen (price × quantity + fees) but ${available} are available in the trading account.`,
+          `${what} needs ${need} fen (price × quantity + fees) but ${available} are available in the trading account of ${order.trader}.`,
           "conflict",
           { needed: need.toString(), available: available.toString() },
         );
@@ -362,7 +381,7 @@ export class ExchangeCore {
       if (available < order.quantity) {
         return new DomainError(
           "INSUFFICIENT_TRADING_BALANCE",
-          `The order sells ${order.quantity} t but ${available} t are available in the trading account.`,
+          `${what} sells ${order.quantity} t but ${available} t are available in the trading account of ${order.trader}.`,
           "conflict",
           { needed: order.quantity.toString(), available: available.toString() },
         );
@@ -374,14 +393,27 @@ export class ExchangeCore {
   private applyOrder(cmd: Extract<Command, { type: "order" }>): void {
     const order = cmd.order;
     const product = this.productFor(order.token, order.tokenId)!;
+    const live = this.addOrder(cmd, product, cmd.at);
+    const rejection = this.engine.submit(product.index, this.toEngine(order, live.id, product, true), cmd.at);
+    if (rejection) {
+      // Only reachable if the state changed between check and apply; undo the reservation.
+      live.status = "rejected";
+      this.releaseRest(live);
+    }
+    this.events.order?.(live, this.seq);
+  }
+
+  /** Records an accepted order (its nonce is used from now on) and reserves what it needs. */
+  private addOrder(signed: JournalledOrder, product: ProductInfo, at: number): LiveOrder {
+    const order = signed.order;
     const id = this.nextOrderId++;
     const live: LiveOrder = {
       id,
       order,
-      signature: cmd.signature,
-      hash: cmd.hash,
+      signature: signed.signature,
+      hash: signed.hash,
       product,
-      acceptedAt: cmd.at,
+      acceptedAt: at,
       filled: 0n,
       status: "open",
       reserved: order.isBuy ? this.cashFor(order.price, order.quantity) : order.quantity,
@@ -391,17 +423,134 @@ export class ExchangeCore {
     this.byNonce.set(nonceKey(order.trader, order.nonce), id);
     const t = order.trader.toLowerCase();
     if ((this.maxNonce.get(t) ?? 0n) < order.nonce) this.maxNonce.set(t, order.nonce);
-    const mine = this.ordersByTrader.get(order.trader.toLowerCase());
+    const mine = this.ordersByTrader.get(t);
     if (mine) mine.push(id);
-    else this.ordersByTrader.set(order.trader.toLowerCase(), [id]);
+    else this.ordersByTrader.set(t, [id]);
     this.accounts.reserve(order.trader, order.isBuy ? this.cash : assetKey(order.token, order.tokenId), live.reserved);
-    const rejection = this.engine.submit(product.index, this.toEngine(order, id, product, true), cmd.at);
-    if (rejection) {
-      // Only reachable if the state changed between check and apply; undo the reservation.
-      live.status = "rejected";
-      this.releaseRest(live);
+    return live;
+  }
+
+  // ──────────────────────────────────────── block deals ───────────────────────────────────────
+
+  /**
+   * A block deal is accepted when its two orders are a buy and a sell of the same product at the
+   * same price and quantity, of two different traders, each with a new nonce and not expired,
+   * within the product's block rules (not halted, at least the block minimum, inside the block
+   * band), and both trading accounts cover their side.
+   */
+  private checkBlockDeal(cmd: Extract<Command, { type: "blockDeal" }>): DomainError | undefined {
+    const buy = cmd.buy.order;
+    const sell = cmd.sell.order;
+    if (!buy.isBuy)
+      return reject(
+        "BLOCK_DEAL_ORDERS_MISMATCHED",
+        "The buy order of the block deal is signed as a sell (isBuy false).",
+      );
+    if (sell.isBuy)
+      return reject(
+        "BLOCK_DEAL_ORDERS_MISMATCHED",
+        "The sell order of the block deal is signed as a buy (isBuy true).",
+      );
+    const differ: string[] = [];
+    if (buy.token.toLowerCase() !== sell.token.toLowerCase() || buy.tokenId !== sell.tokenId) differ.push("product");
+    if (buy.price !== sell.price) differ.push("price");
+    if (buy.quantity !== sell.quantity) differ.push("quantity");
+    if (differ.length > 0) {
+      return reject(
+        "BLOCK_DEAL_ORDERS_MISMATCHED",
+        `The two orders of a block deal must agree on product, price and quantity; they differ in ${differ.join(", ")}.`,
+        { fields: differ },
+      );
     }
-    this.events.order?.(live);
+    if (buy.trader.toLowerCase() === sell.trader.toLowerCase()) {
+      return reject(
+        "BLOCK_DEAL_SAME_TRADER",
+        `${buy.trader} signed both orders; a block deal is between two different traders.`,
+      );
+    }
+    const product = this.productFor(buy.token, buy.tokenId, false);
+    if (!product) {
+      return new DomainError(
+        "PRODUCT_UNKNOWN",
+        `Nothing of token ${buy.token} id ${buy.tokenId} is traded here yet (deposit it first).`,
+        "not_found",
+      );
+    }
+    for (const [side, o] of [
+      ["buy", buy],
+      ["sell", sell],
+    ] as const) {
+      const key = nonceKey(o.trader, o.nonce);
+      if (this.byNonce.has(key) || this.retiredNonces.has(key)) {
+        return new DomainError(
+          "ORDER_NONCE_REUSED",
+          `Nonce ${o.nonce} of the ${side} order was already used by an order of ${o.trader}.`,
+          "conflict",
+        );
+      }
+      if (o.expiry !== 0n && o.expiry <= BigInt(cmd.at))
+        return reject("ORDER_EXPIRED", `The ${side} order of the block deal has expired.`);
+    }
+    const rejection = this.engine.checkBlockDeal(product.index, toSafe(buy.price), toSafe(buy.quantity));
+    if (rejection) return this.blockRejection(rejection, product, buy.price);
+    return this.checkCovered(buy, "The buy order") ?? this.checkCovered(sell, "The sell order");
+  }
+
+  private blockRejection(code: OrderRejection, product: ProductInfo, price: bigint): DomainError {
+    const rules = this.engine.rules(product.index);
+    const b = this.engine.blockBand(product.index);
+    const details = { blockBand: b, blockMinQuantity: rules.blockMinQuantity };
+    switch (code) {
+      case "BLOCK_DEAL_TOO_SMALL":
+        return reject(code, `A block deal of ${product.name} must be at least ${rules.blockMinQuantity} t.`, details);
+      case "BLOCK_DEAL_PRICE_OUTSIDE_BAND":
+        return reject(
+          code,
+          `The price ${price} fen is outside today's block-deal band of ${product.name}, ${b.low}–${b.high} fen (±${rules.blockBandBps / 100} % of the previous close).`,
+          details,
+        );
+      default:
+        return reject(code, ENGINE_MESSAGES[code] ?? code, details);
+    }
+  }
+
+  private applyBlockDeal(cmd: Extract<Command, { type: "blockDeal" }>): void {
+    const { buy: b, sell: s } = cmd;
+    const product = this.productFor(b.order.token, b.order.tokenId)!;
+    const buy = this.addOrder(b, product, cmd.at);
+    const sell = this.addOrder(s, product, cmd.at);
+    const rejection = this.engine.blockDeal(
+      product.index,
+      buy.id,
+      this.traderNum(b.order.trader, true),
+      sell.id,
+      this.traderNum(s.order.trader, true),
+      toSafe(b.order.price),
+      toSafe(b.order.quantity),
+    );
+    if (rejection) {
+      // Only reachable if the state changed between check and apply; undo the reservations.
+      for (const o of [buy, sell]) {
+        o.status = "rejected";
+        this.releaseRest(o);
+      }
+    }
+    this.events.order?.(buy, this.seq);
+    this.events.order?.(sell, this.seq);
+  }
+
+  /**
+   * The engine traded a block deal: one trade for the whole quantity at the agreed price. The sell
+   * order counts as the maker (the offer), the buy order as the taker, for fees.
+   */
+  private onBlockDeal(productIndex: number, buyId: number, sellId: number, price: number, quantity: number): void {
+    const buy = this.orders.get(buyId)!;
+    const sell = this.orders.get(sellId)!;
+    this.fill(productIndex, buy, sell, price, quantity, false, true);
+    for (const o of [buy, sell]) {
+      o.status = "filled";
+      this.releaseRest(o);
+    }
   }
 
   private toEngine(order: Order, id: number, product: ProductInfo, live: boolean): NewOrder {
@@ -438,8 +587,19 @@ export class ExchangeCore {
     const taker = this.orders.get(takerId)!;
     const maker = this.orders.get(makerId)!;
     const buyerIsMaker = takerSide === Side.Sell;
-    const buy = buyerIsMaker ? maker : taker;
-    const sell = buyerIsMaker ? taker : maker;
+    this.fill(productIndex, buyerIsMaker ? maker : taker, buyerIsMaker ? taker : maker, price, quantity, buyerIsMaker);
+  }
+
+  /** Moves one fill between the two trading accounts and records the trade. */
+  private fill(
+    productIndex: number,
+    buy: LiveOrder,
+    sell: LiveOrder,
+    price: number,
+    quantity: number,
+    buyerIsMaker: boolean,
+    block = false,
+  ): void {
     const q = BigInt(quantity);
     const p = BigInt(price);
     const notional = p * q;
@@ -471,6 +631,7 @@ export class ExchangeCore {
       price: p,
       quantity: q,
       buyerIsMaker,
+      ...(block ? { block: true as const } : {}),
       buyerFee,
       sellerFee,
       at: this.now,
@@ -485,7 +646,7 @@ export class ExchangeCore {
     if (!o) return;
     o.status = DONE_STATUS[reason];
     this.releaseRest(o);
-    this.events.order?.(o);
+    this.events.order?.(o, this.seq);
   }
 
   private releaseRest(o: LiveOrder): void {
@@ -652,5 +813,6 @@ const ENGINE_MESSAGES: Record<string, string> = {
   ORDER_EXPIRED: "The order has expired.",
   ORDER_TIME_IN_FORCE_INVALID: "timeInForce must be 0 (GTC), 1 (IOC) or 2 (FOK).",
   PRODUCT_HALTED: "Trading in this product is halted.",
+  BLOCK_DEAL_SAME_TRADER: "The two sides of a block deal must be different traders.",
   PRODUCT_UNKNOWN: "There is no such product.",
 };

@@ -13,6 +13,7 @@ import type { SettlementSender } from "../settlement/sender";
 import { decodeCommand, encodeCommand, type Command } from "./commands";
 import { readSnapshot, encodeSnapshot } from "./snapshot-file";
 import { writeFileDurableSync as writeFileDurably } from "../../sdk/durable-file";
+import type { DailyBar } from "../engine/market-data";
 import { ExchangeCore, type CoreConfig, type CoreEvents, type LiveOrder, type Trade } from "./core";
 
 export interface ExchangeDeps {
@@ -31,11 +32,27 @@ export interface ExchangeDeps {
   log: Logger;
   /** Unix seconds. */
   clock: () => number;
-  events?: CoreEvents & PipelineEvents;
+  events?: CoreEvents & PipelineEvents & ExchangeEvents;
 
   watcherPollMs?: number;
   /** Write a snapshot after this many journal records (and on close). Default 50,000. */
   snapshotEvery?: number;
+}
+
+/** What the exchange tells the outside beyond the core's events. */
+export interface ExchangeEvents {
+  /**
+   * Every journal record up to `seq` is on disk: what those commands did (their trades) may now be
+   * published, since a restart will find it.
+   */
+  durable?(seq: number): void;
+}
+
+/** A block deal as accepted: its two orders (filled) and its trade. */
+export interface BlockDealResult {
+  buy: LiveOrder;
+  sell: LiveOrder;
+  trade: Trade;
 }
 
 /**
@@ -163,6 +180,54 @@ export class Exchange {
     return { order: this.core.orderByNonce(order.trader, order.nonce)!, trades: this.core.trades.from(next) };
   }
 
+  /**
+   * A block deal: a buy and a sell order, each signed by its own trader, for the same product, price
+   * and quantity, submitted together (the signed order type has no counterparty field, so the
+   * pairing is this request). Both signatures and traders are checked here; the core checks the
+   * rest and both reservations. Journalled as one command: both orders and the trade, or nothing.
+   */
+  async submitBlockDeal(buy: SignedOrder, sell: SignedOrder): Promise<BlockDealResult> {
+    const legs = [
+      ["buy", buy],
+      ["sell", sell],
+    ] as const;
+    const hashes: string[] = [];
+    for (const [side, { order, signature }] of legs) {
+      let hash: string;
+      try {
+        hash = orderDigest(this.separator, order);
+      } catch {
+        throw new DomainError(
+          "REQUEST_INVALID",
+          `A field of the ${side} order is out of its EIP-712 type's range.`,
+          "validation",
+        );
+      }
+      if (recoverSigner(hash, signature) !== order.trader.toLowerCase()) {
+        throw new DomainError(
+          "ORDER_SIGNATURE_INVALID",
+          `The ${side} order is not signed by its trader ${order.trader}.`,
+          "unauthorised",
+        );
+      }
+      hashes.push(hash);
+    }
+    await this.requireActive(buy.order.trader);
+    await this.requireActive(sell.order.trader);
+    const next = this.core.trades.nextId;
+    await this.run({
+      type: "blockDeal",
+      at: this.deps.clock(),
+      buy: { ...buy, hash: hashes[0]! },
+      sell: { ...sell, hash: hashes[1]! },
+    });
+    const b = this.core.orderByNonce(buy.order.trader, buy.order.nonce)!;
+    const s = this.core.orderByNonce(sell.order.trader, sell.order.nonce)!;
+    const trade = this.core.trades.from(next).find((t) => t.buyOrder === b.id && t.sellOrder === s.id);
+    if (!trade) throw new Error(`invariant: block deal of orders ${b.id} and ${s.id} made no trade`);
+    return { buy: b, sell: s, trade };
+  }
+
   async cancel(cancel: Cancel, signature: string): Promise<LiveOrder> {
     if (recoverCancelSigner(this.deps.domain, cancel, signature).toLowerCase() !== cancel.trader.toLowerCase()) {
       throw new DomainError(
@@ -204,6 +269,26 @@ export class Exchange {
     await this.run(cmd);
   }
 
+  /**
+   * Ends the trading day of every product (journalled): each product's bar, whose close (the VWAP of
+   * the day's continuous trades, or the previous close) becomes the reference of the next day's band.
+   */
+  async closeDay(): Promise<{ day: number; bars: { product: string; bar: DailyBar }[] }> {
+    const at = this.deps.clock();
+    const from = this.core.bars.length;
+    // `run` checks, journals and applies synchronously, before its first await: the bars it adds
+    // are the ones at `from` and after, whatever command comes next.
+    const done = this.run({ type: "closeDay", at });
+    const bars = this.core.bars.slice(from).map(({ product, bar }) => ({ product, bar }));
+    await done;
+    return { day: at, bars };
+  }
+
+  /** The exchange's clock (unix seconds). */
+  now(): number {
+    return this.deps.clock();
+  }
+
   /** Checks, journals and applies one command; resolves once it is durable. */
   private async run(cmd: Command): Promise<void> {
     if (this.closing)
@@ -217,6 +302,7 @@ export class Exchange {
     const seq = this.replayed + this.journal.append(encodeCommand(cmd));
     this.core.apply(cmd, seq);
     await this.journal.commit();
+    this.deps.events?.durable?.(this.journalLength);
     // A snapshot only at a position where everything applied is durable.
     if (
       this.journal.appendedSeq === this.journal.durableSeq &&

@@ -1,4 +1,5 @@
-import { Wallet, id, type HDNodeWallet } from "ethers";
+import { Wallet, encryptKeystoreJson, id, type HDNodeWallet } from "ethers";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,7 +8,7 @@ import { deployClearing } from "../../scripts/deploy-clearing";
 import { deployRegistry } from "../../scripts/deploy";
 import { startAnvil, type AnvilNode } from "../../scripts/lib/anvil";
 import { connectContracts, type Contracts } from "../../sdk/contracts";
-import type { Manifest } from "../../sdk/manifest";
+import { writeManifest, type Manifest } from "../../sdk/manifest";
 import { clearingDomain, signOrder, type Order } from "../../sdk/orders";
 import { connectRpc, type ZeroFeeProvider } from "../../sdk/provider";
 import { Clearing__factory, type Clearing } from "../../typechain-types";
@@ -160,4 +161,68 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, ms = 20_00
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface ExchangeProcess {
+  child: ChildProcess;
+  url: string;
+  /** SIGKILL of its whole process group; resolves once it exited. */
+  kill(): Promise<void>;
+}
+
+/**
+ * The exchange as its own process (`server/main.ts`, as `npm start` runs it) on the market's node,
+ * with the operator's keystore and the manifest written under the market's folder; `env` adds or
+ * overrides configuration (e.g. ETS_SETTLEMENT_LATENCY_MS). Ready once it printed its address.
+ */
+export async function spawnExchange(
+  m: Market,
+  journalFile: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ExchangeProcess> {
+  const deployments = path.join(m.dir, "deployments");
+  const wallets = path.join(m.dir, "process-wallets");
+  const password = "exchange-process-password";
+  if (!fs.existsSync(path.join(wallets, "exchange.json"))) {
+    writeManifest(deployments, m.manifest);
+    fs.mkdirSync(wallets, { recursive: true });
+    fs.writeFileSync(
+      path.join(wallets, "exchange.json"),
+      await encryptKeystoreJson(new Wallet(m.operator.privateKey), password, { scrypt: { N: 1 << 10 } }),
+    );
+  }
+  // `node --import tsx` runs the server in this very process (the tsx CLI would fork a child that a
+  // SIGKILL of its parent leaves running); its own process group is killed whole anyway.
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "server", "main.ts")], {
+    cwd: path.join(__dirname, "..", ".."),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      ETS_RPC_URL: m.node.url,
+      ETS_DEPLOYMENTS_DIR: deployments,
+      ETS_WALLET_DIR: wallets,
+      ETS_PASSWORD: password,
+      ETS_EXCHANGE_JOURNAL: journalFile,
+      ETS_EXCHANGE_PORT: String(port),
+      ETS_LOG_LEVEL: "silent",
+      ...env,
+    },
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += String(d)));
+  child.stderr!.on("data", (d) => (out += String(d)));
+  await waitFor(() => out.includes("exchange ready") || child.exitCode !== null, 60_000, "the exchange process");
+  if (child.exitCode !== null) throw new Error(`the exchange exited: ${out}`);
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      process.kill(-child.pid!, "SIGKILL");
+      await exited;
+    },
+  };
 }
