@@ -102,6 +102,7 @@ export async function deployRegistry(opts: DeployOptions): Promise<Deployment> {
       await offsets.getAddress(),
       allocationAddr,
       reportingAddr,
+      rulesAddr,
       opts.flagYears ?? 3,
       opts.finePerTonne ?? 0n,
     )

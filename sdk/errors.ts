@@ -799,6 +799,16 @@ export const CHAIN_ERRORS: Record<string, ChainErrorSpec> = {
     kind: "validation",
     message: (a) => `The ${s(a[0])} must be 1 to 256 bytes.`,
   },
+  ComplianceCancellationSuspended: {
+    code: "CANCELLATION_SUSPENDED",
+    kind: "conflict",
+    message: () => "Voluntary cancellation is stopped while the regulator's emergency suspension is on.",
+  },
+  ComplianceAccountNotActive: {
+    code: "ACCOUNT_NOT_ACTIVE",
+    kind: "unauthorised",
+    message: (a) => `${s(a[0])} is not an active registry account.`,
+  },
   ComplianceInvalidBatchSize: {
     code: "INVALID_BATCH_SIZE",
     kind: "validation",

@@ -25,6 +25,7 @@ contract Allocation is IAllocation, AccessManaged {
     mapping(uint16 year => uint64) private _lastIssued;
     mapping(uint64 entityId => uint256) private _carried;
     mapping(uint16 vintage => uint256) private _clawedBack;
+    mapping(uint16 year => uint256) private _drawn;
 
     constructor(address authority, IParticipantRegistry registry, IAllowanceToken allowances) AccessManaged(authority) {
         _registry = registry;
@@ -139,14 +140,16 @@ contract Allocation is IAllocation, AccessManaged {
         YearInfo storage y = _capped(year);
         if (amount == 0) revert AllocationZeroAmount();
         _takeReserve(y, year, amount);
+        _drawn[year] += amount;
         emit ReserveDrawn(year, msg.sender, amount);
     }
 
     /// @inheritdoc IAllocation
     function returnReserve(uint16 year, uint256 amount) external restricted {
-        YearInfo storage y = _years[year];
-        if (amount > y.reserveUsed) revert AllocationReserveUnderflow(year, amount, y.reserveUsed);
-        y.reserveUsed -= amount;
+        uint256 drawn = _drawn[year];
+        if (amount > drawn) revert AllocationReserveUnderflow(year, amount, drawn);
+        _drawn[year] = drawn - amount;
+        _years[year].reserveUsed -= amount;
         emit ReserveReturned(year, msg.sender, amount);
     }
 

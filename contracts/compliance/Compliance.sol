@@ -8,6 +8,7 @@ import {ICompliance} from "../interfaces/ICompliance.sol";
 import {IEmissionsReporting} from "../interfaces/IEmissionsReporting.sol";
 import {IOffsetToken} from "../interfaces/IOffsetToken.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {ITransferRules} from "../interfaces/ITransferRules.sol";
 
 /// @title Compliance
 /// @notice Surrender against the verified obligation, year close, and voluntary cancellation.
@@ -32,6 +33,7 @@ contract Compliance is ICompliance, AccessManaged {
     IOffsetToken private immutable _offsets;
     IAllocation private immutable _allocation;
     IEmissionsReporting private immutable _reporting;
+    ITransferRules private immutable _transferRules;
 
     mapping(uint16 year => OffsetRules) private _rules;
     mapping(uint16 year => YearClose) private _close;
@@ -52,6 +54,7 @@ contract Compliance is ICompliance, AccessManaged {
         IOffsetToken offsets,
         IAllocation allocation,
         IEmissionsReporting reporting,
+        ITransferRules rules_,
         uint16 flagYears_,
         uint256 finePerTonne_
     ) AccessManaged(authority) {
@@ -63,6 +66,7 @@ contract Compliance is ICompliance, AccessManaged {
             reporting
         );
         if (flagYears_ > MAX_FLAG_YEARS) revert ComplianceInvalidPenalties(flagYears_);
+        _transferRules = rules_;
         (_flagYears, _finePerTonne) = (flagYears_, finePerTonne_);
     }
 
@@ -102,7 +106,8 @@ contract Compliance is ICompliance, AccessManaged {
         uint256[] calldata batchAmounts
     ) external {
         _checkItems(vintages, vintageAmounts, batchIds, batchAmounts);
-        _requireOpen(year);
+        // Once the close has begun, results are being made final: no surrender changes them.
+        if (_requireOpen(year).processed != 0) revert ComplianceYearClosed(year);
         uint64 entityId = _holderEntity(msg.sender);
         if (!_allocation.isCovered(year, entityId)) revert ComplianceNotCovered(entityId, year);
         (bool set, uint256 obligation) = _reporting.obligationOf(entityId, year);
@@ -148,8 +153,7 @@ contract Compliance is ICompliance, AccessManaged {
             revert ComplianceDeadlineNotPassed(year, schedule.surrenderDeadline);
         }
         uint256 count = _allocation.coveredCount(year);
-        uint256 end = c.processed + maxEntities;
-        if (end > count) end = count;
+        uint256 end = count - c.processed <= maxEntities ? count : c.processed + maxEntities;
         for (uint256 i = c.processed; i < end; ++i) {
             _closeEntity(c, _allocation.coveredEntityAt(year, i), year);
         }
@@ -173,7 +177,10 @@ contract Compliance is ICompliance, AccessManaged {
         _checkItems(vintages, vintageAmounts, batchIds, batchAmounts);
         _checkText(beneficiary, "beneficiary");
         _checkText(purpose, "purpose");
-        uint64 entityId = _holderEntity(msg.sender);
+        if (_transferRules.suspended()) revert ComplianceCancellationSuspended();
+        IParticipantRegistry.Account memory account = _registry.accountOf(msg.sender);
+        if (account.status != IParticipantRegistry.AccountStatus.Active) revert ComplianceAccountNotActive(msg.sender);
+        uint64 entityId = account.entityId;
         certificateId = ++_certificateCount;
         Certificate storage cert = _certificates[certificateId];
         (cert.holder, cert.entityId, cert.issuedAt, cert.beneficiary, cert.purpose) = (
@@ -307,8 +314,10 @@ contract Compliance is ICompliance, AccessManaged {
             ++c.inShortfall;
             c.totalShortfall += shortfall;
             _finesOwed[entityId] += fine;
-            if (year + _flagYears > flagged) flagged = year + _flagYears;
-            _flaggedUntil[entityId] = flagged;
+            if (_flagYears != 0 && year + _flagYears > flagged) {
+                flagged = year + _flagYears;
+                _flaggedUntil[entityId] = flagged;
+            }
             _allocation.carryShortfall(entityId, year, shortfall);
         }
         emit ComplianceResult(entityId, year, s.closedStatus, obligation, surrendered, s.shortfall, s.fine, flagged);

@@ -90,9 +90,14 @@ contract EmissionsReporting is IEmissionsReporting, AccessManaged {
         if (status != ReportStatus.None && status != ReportStatus.Submitted && status != ReportStatus.Returned) {
             revert ReportingReportLocked(entityId, year, status);
         }
-        uint16 consecutive = 0;
+        // The run of consecutive years this assignment would make, before and after `year`.
         uint16 max = _maxConsecutiveYears;
+        uint16 consecutive = 0;
         for (uint16 y = year - 1; y >= FIRST_YEAR && consecutive < max; --y) {
+            if (_assigned[entityId][y] != verifierEntityId) break;
+            ++consecutive;
+        }
+        for (uint16 y = year + 1; y <= LAST_YEAR && consecutive < max; ++y) {
             if (_assigned[entityId][y] != verifierEntityId) break;
             ++consecutive;
         }

@@ -92,9 +92,12 @@ contract ReserveSales is IReserveSales, AccessManaged {
             revert SalesWrongPhase(auctionId, 2);
         }
         Bid storage b = _bid(auctionId, bidId);
-        if (b.bidder != msg.sender) revert SalesNotBidder(auctionId, bidId, msg.sender);
+        // The bidder, or after a key recovery its entity's new wallet.
+        if (b.bidder != msg.sender && !(_registry.isActive(msg.sender) && _registry.sameEntity(msg.sender, b.bidder))) {
+            revert SalesNotBidder(auctionId, bidId, msg.sender);
+        }
         if (b.revealed) revert SalesBidAlreadyRevealed(auctionId, bidId);
-        if (commitmentOf(auctionId, msg.sender, price, quantity, salt) != b.commitment) {
+        if (commitmentOf(auctionId, b.bidder, price, quantity, salt) != b.commitment) {
             revert SalesCommitmentMismatch(auctionId, bidId);
         }
         if (price < a.reservePrice) revert SalesBidBelowReserve(price, a.reservePrice);
@@ -102,7 +105,7 @@ contract ReserveSales is IReserveSales, AccessManaged {
         if (price * quantity > b.escrow) revert SalesEscrowInsufficient(price * quantity, b.escrow);
         (b.price, b.quantity, b.revealed) = (price, quantity, true);
         ++a.revealed;
-        emit BidRevealed(auctionId, bidId, msg.sender, price, quantity);
+        emit BidRevealed(auctionId, bidId, b.bidder, price, quantity);
     }
 
     /// @inheritdoc IReserveSales
@@ -146,14 +149,22 @@ contract ReserveSales is IReserveSales, AccessManaged {
         Bid storage b = _bid(auctionId, bidId);
         if (b.settled) revert SalesBidAlreadySettled(auctionId, bidId);
         b.settled = true;
+        address payee = _payee(b.bidder);
+        if (!b.revealed) {
+            // A bid not revealed is a bid bond forfeited: otherwise a bidder could commit several
+            // bids and reveal only those that suit it once others' reveals are public.
+            _send(_treasury, b.escrow);
+            emit BidSettled(auctionId, bidId, payee, 0, b.escrow, 0);
+            return;
+        }
         (uint256 quantity, uint256 cost) = _won(a, b);
         uint256 refund = b.escrow - cost;
         if (quantity != 0) {
-            _allowances.mint(b.bidder, a.vintage, quantity);
+            _allowances.mint(payee, a.vintage, quantity);
             _send(_treasury, cost);
         }
-        if (refund != 0) _send(b.bidder, refund);
-        emit BidSettled(auctionId, bidId, b.bidder, quantity, cost, refund);
+        if (refund != 0) _send(payee, refund);
+        emit BidSettled(auctionId, bidId, payee, quantity, cost, refund);
     }
 
     // ─────────────────────────────────── fixed-price sales ────────────────────────────────────
@@ -219,7 +230,7 @@ contract ReserveSales is IReserveSales, AccessManaged {
 
     /// @inheritdoc IReserveSales
     function setTreasury(address treasury_) external restricted {
-        if (treasury_ == address(0)) revert SalesInvalidTreasury();
+        if (!_registry.isActive(treasury_)) revert SalesInvalidTreasury();
         _treasury = treasury_;
         emit TreasurySet(treasury_);
     }
@@ -323,6 +334,16 @@ contract ReserveSales is IReserveSales, AccessManaged {
             }
             (prices[k], quantities[k]) = (b.price, b.quantity);
         }
+    }
+
+    /// @dev Where a bid's units and refund go: the bidder, or, when key recovery closed its wallet,
+    /// the first active wallet of its entity.
+    function _payee(address bidder) private view returns (address) {
+        IParticipantRegistry.Account memory account = _registry.accountOf(bidder);
+        if (account.status != IParticipantRegistry.AccountStatus.Closed) return bidder;
+        address[] memory wallets = _registry.walletsOf(account.entityId);
+        for (uint256 i = 0; i < wallets.length; ++i) if (_registry.isActive(wallets[i])) return wallets[i];
+        return bidder;
     }
 
     /// @dev Takes `amount` fen from `from` (which approved this contract); returns what arrived.

@@ -81,7 +81,7 @@ interface IAllocation {
     error AllocationNotCoveredEntity(uint64 entityId);
     /// @notice Thrown when more would be taken from the reserve than remains of it.
     error AllocationReserveExhausted(uint16 year, uint256 requested, uint256 remaining);
-    /// @notice Thrown when returning more to the reserve than was taken from it.
+    /// @notice Thrown when returning more to the reserve than was set aside for sales.
     error AllocationReserveUnderflow(uint16 year, uint256 returned, uint256 used);
     /// @notice Thrown when a claw-back asks for more than the holder can give up.
     error AllocationClawbackExceedsBalance(address wallet, uint16 vintage, uint256 available, uint256 requested);
@@ -161,7 +161,8 @@ interface IAllocation {
     /// @notice Issues the next entries of the plan, in ascending entity order, possibly over several
     /// calls. Each entity's carried shortfall is deducted from its gross amount.
     /// @dev Requirements: REGULATOR; each wallet an active account of its covered entity. The call
-    /// that issues the last entry reverts unless the rolling hash and total equal the plan's.
+    /// that issues the last entry reverts unless the rolling hash equals the plan's
+    /// (AllocationPlanMismatch) and the total equals the plan's (AllocationOverPlan).
     function issue(uint16 year, Grant[] calldata grants) external;
 
     /// @notice Issues `amount` of vintage `year` from the reserve: an ex-post adjustment, or the
@@ -184,7 +185,7 @@ interface IAllocation {
     function drawReserve(uint16 year, uint256 amount) external;
 
     /// @notice Returns unsold reserve units of `year`.
-    /// @dev Requirements: RESERVE_SALES.
+    /// @dev Requirements: RESERVE_SALES; at most what was drawn for sales and not returned yet.
     function returnReserve(uint16 year, uint256 amount) external;
 
     /// @notice Carries a compliance shortfall of `fromYear` into the entity's next allocation.

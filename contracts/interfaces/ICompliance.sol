@@ -115,6 +115,10 @@ interface ICompliance {
     error ComplianceInvalidText(string field);
     /// @notice Thrown when the years flagged after a shortfall are more than 100.
     error ComplianceInvalidPenalties(uint16 flagYears);
+    /// @notice Thrown when cancelling units while the regulator's emergency suspension is on.
+    error ComplianceCancellationSuspended();
+    /// @notice Thrown when a voluntary cancellation comes from an account that is not active.
+    error ComplianceAccountNotActive(address account);
     /// @notice Thrown when the maximum number of entities per call is zero.
     error ComplianceInvalidBatchSize();
 
@@ -198,7 +202,8 @@ interface ICompliance {
     function setPenalties(uint16 flagYears, uint256 finePerTonne) external;
 
     /// @notice Surrenders, for `year`, allowances (by vintage) and CCER (by batch) from the caller's wallet.
-    /// @dev Requirements: the caller's entity covered and its obligation fixed; year open; vintages ≤
+    /// @dev Requirements: the caller's entity covered and its obligation fixed; year open and its close
+    /// not begun; vintages ≤
     /// year; batches eligible; CCER within the cap; not beyond the obligation; units held and not
     /// locked by pending transfers. The units are burned.
     function surrender(
@@ -214,7 +219,7 @@ interface ICompliance {
     function closeYear(uint16 year, uint256 maxEntities) external;
 
     /// @notice Cancels units voluntarily and issues the next certificate id.
-    /// @dev Requirements: a registered, not closed holder; beneficiary and purpose 1..256 bytes.
+    /// @dev Requirements: an active holder; no emergency suspension; beneficiary and purpose 1..256 bytes.
     function cancelUnits(
         uint256[] calldata vintages,
         uint256[] calldata vintageAmounts,

@@ -91,7 +91,8 @@ interface IEmissionsReporting {
     error ReportingNotVerifier(uint64 verifierEntityId);
     /// @notice Thrown when the verifier is not accredited.
     error ReportingVerifierNotAccredited(uint64 verifierEntityId);
-    /// @notice Thrown when the same verifier would exceed the maximum consecutive years for an entity.
+    /// @notice Thrown when the same verifier would verify an entity more consecutive years (before and
+    /// after this one: `consecutiveYears`) than the maximum allows.
     error ReportingVerifierRotationRequired(
         uint64 entityId,
         uint64 verifierEntityId,

@@ -11,8 +11,9 @@ pragma solidity ^0.8.28;
 /// their escrow are refused at reveal. At finalisation the bids are ranked by price: the clearing
 /// price is the lowest accepted bid; bids above it are filled in full, bids at it pro rata
 /// (⌊quantity × left / demand at the price⌋), bids below it not at all. Every bidder then pays the
-/// clearing price for what it won and gets the rest of its escrow back; an unrevealed bid is refunded
-/// in full. Units not sold (no demand, or the rounding of the pro-rata) go back to the reserve.
+/// clearing price for what it won and gets the rest of its escrow back. A bid that is not revealed
+/// forfeits its escrow to the treasury, as a bid bond: otherwise a bidder could commit several bids
+/// and reveal only those that suit it once others' reveals are public. Units not sold (no demand, or the rounding of the pro-rata) go back to the reserve.
 ///
 /// A **fixed-price sale** (market stabilisation) sells up to a quantity at one price, first come
 /// first served, with an optional limit per buyer.
@@ -100,7 +101,7 @@ interface IReserveSales {
     error SalesQuantityUnavailable(uint256 saleId, uint256 requested, uint256 available);
     /// @notice Thrown when the sale payment did not arrive in full.
     error SalesPaymentMissing(address buyer, uint256 expected, uint256 received);
-    /// @notice Thrown when the treasury is the zero address.
+    /// @notice Thrown when the treasury is not an active registry account.
     error SalesInvalidTreasury();
 
     // ───────────────────────────────────────── events ─────────────────────────────────────────
@@ -176,14 +177,16 @@ interface IReserveSales {
     function commitBid(uint256 auctionId, bytes32 commitment, uint256 escrow) external returns (uint256 bidId);
 
     /// @notice Reveals a committed bid.
-    /// @dev Requirements: reveal phase; the bidder; matches the commitment; price ≥ reserve; covered by escrow.
+    /// @dev Requirements: reveal phase; the bidder (or, after a key recovery, an active wallet of its
+    /// entity); matches the commitment; price ≥ reserve; covered by escrow.
     function revealBid(uint256 auctionId, uint256 bidId, uint256 price, uint256 quantity, bytes32 salt) external;
 
     /// @notice Fixes the clearing price once the reveal phase is over; anyone may call it.
     function finalise(uint256 auctionId) external;
 
-    /// @notice Settles a bid of a finalised auction: mints what it won, pays the treasury, refunds the rest.
-    /// Anyone may call it; units and refunds go to the bidder.
+    /// @notice Settles a bid of a finalised auction: mints what it won, pays the treasury, refunds the
+    /// rest; an unrevealed bid's escrow goes to the treasury. Anyone may call it; units and refunds go
+    /// to the bidder (after a key recovery, to its entity's active wallet).
     function settleBid(uint256 auctionId, uint256 bidId) external;
 
     /// @notice Creates a fixed-price sale of `quantity` reserve allowances of `vintage`.
@@ -205,7 +208,7 @@ interface IReserveSales {
     function closeFixedSale(uint256 saleId) external;
 
     /// @notice Sets the account that receives sale proceeds.
-    /// @dev Requirements: REGULATOR.
+    /// @dev Requirements: REGULATOR; an active registry account.
     function setTreasury(address treasury) external;
 
     // ────────────────────────────────────────── views ─────────────────────────────────────────

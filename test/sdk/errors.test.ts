@@ -39,7 +39,12 @@ const FACTORIES = {
 
 /** Codes that two Solidity errors share on purpose, because they mean the same to a person. */
 const SHARED_CODES: Record<string, string[]> = {
-  ACCOUNT_NOT_ACTIVE: ["ClearingAccountNotActive", "ReportingAccountNotActive", "TokenAccountNotActive"],
+  ACCOUNT_NOT_ACTIVE: [
+    "ClearingAccountNotActive",
+    "ComplianceAccountNotActive",
+    "ReportingAccountNotActive",
+    "TokenAccountNotActive",
+  ],
   ACCOUNT_NOT_REGISTERED: ["RegistryUnknownAccount", "TokenAccountNotRegistered"],
   INVALID_YEAR: ["AllocationInvalidYear", "ReportingInvalidYear"],
   ZERO_AMOUNT: ["AllocationZeroAmount", "ClearingZeroAmount", "TokenZeroAmount"],
