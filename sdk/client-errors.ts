@@ -117,6 +117,10 @@ export const CLIENT_ERRORS = {
     kind: "validation",
     help: "A value is not one of the listed choices (category, sector, token).",
   },
+  INVALID_SHARE: {
+    kind: "validation",
+    help: "A share (the reserve of a cap, the offset cap) is neither a percentage with at most two decimals (6%, 6.25%; a bare number is a percentage) nor basis points (600bps). 100% = 10000bps.",
+  },
   // ── wallets ──────────────────────────────────────────────────────────────────────────────────
   FROM_REQUIRED: {
     kind: "validation",
@@ -181,6 +185,37 @@ export const CLIENT_ERRORS = {
   ORDER_NOT_OPEN: {
     kind: "conflict",
     help: "The order is already filled, cancelled, expired or unfilled, so there is nothing to cancel (the exchange's own code).",
+  },
+  // ── emissions reports (MRV) ──────────────────────────────────────────────────────────────────
+  REPORT_INVALID: {
+    kind: "validation",
+    help: 'An emissions report is not JSON or breaks the `ets-report/1` format (docs/mrv.md); the message names every offending field by its path, e.g. sources[2].netCalorificValue. Quantities and factors are JSON strings holding plain decimals such as "20.908" (no JSON numbers, exponents, thousands separators or minus signs), the oxidation rate is above 0 and at most 1, and a report lists at least one source with ids unique within it. Fix the fields named and submit again.',
+  },
+  // ── allocation (sdk/allocation) ──────────────────────────────────────────────────────────────
+  ALLOCATION_INPUT_INVALID: {
+    kind: "validation",
+    help: "An allocation input file is not JSON or breaks the `ets-allocation/1` format (docs/allocation.md), or an emissions history given for the scope check is malformed; the message and details.issues name every offending field by its path, e.g. entities[3].emissions.2011. Typical causes: a missing base year, a sector without a factor in sectorFactors, a benchmark the file does not define, a factor written as a number instead of a decimal string, an unknown field, or two entities with the same id. Fix the fields named and compute the plan again.",
+  },
+  // ── the participant's compliance year (sdk/compliance.ts) ────────────────────────────────────
+  REPORT_ENTITY_MISMATCH: {
+    kind: "validation",
+    help: "The report's entity.entityId is not the entity of the --from wallet: an entity submits only its own report. Submit it from an account of the entity it describes, or correct entity.entityId (the content hash changes with it).",
+  },
+  REPORT_HASH_MISMATCH: {
+    kind: "conflict",
+    help: "The report file given to `ets verify --report` does not hash to the content hash of the latest version on chain: it is not the document the entity submitted (or the entity resubmitted since). `ets report show <entity> <year>` prints the hashes; get the submitted file from the entity.",
+  },
+  INVALID_HASH: {
+    kind: "validation",
+    help: "A hash (--statement-hash) is not 0x followed by 64 hexadecimal digits. Give the keccak256 of the document, or the document itself (--statement <file>).",
+  },
+  CERTIFICATE_NOT_FOUND: {
+    kind: "not_found",
+    help: "There is no voluntary cancellation certificate with this number. Certificates are numbered from 1 in the order they were issued; `ets cancel-units` prints the number of a new one.",
+  },
+  BID_SECRET_NOT_FOUND: {
+    kind: "not_found",
+    help: "No stored secret (price, quantity, salt) of this wallet's bids for the auction is in the `bids/` folder next to the keystores, so there is nothing to reveal. A bid can only be revealed from the machine and wallet folder where `ets auction bid` placed it; restore the folder from a backup. A bid that is not revealed in time forfeits its escrow to the treasury (a bid bond), so keep the folder backed up until every bid is revealed.",
   },
 } as const satisfies Record<string, ClientErrorSpec>;
 

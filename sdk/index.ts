@@ -15,3 +15,5 @@ export * from "./transfers";
 export * from "./participants";
 export * from "./clearing";
 export * from "./exchange-api";
+export * from "./mrv";
+export * from "./allocation";

@@ -3,11 +3,15 @@ import { clientError } from "../../sdk/client-errors";
 import { DomainError } from "../../sdk/errors";
 import { toDomainError as decodeError } from "../../sdk/errors";
 import { registerAdminCommands } from "./admin";
+import { registerComplianceAdminCommands } from "./compliance-admin";
 import { registerBalanceCommand } from "./balance";
+import { registerComplianceCommands } from "./compliance";
 import { DEFAULTS, loadConfig, type GlobalFlags } from "./config";
 import { toJson, type CommandResult } from "./format";
 import { registerFundsCommands } from "./funds";
 import type { CliDeps } from "./io";
+import { registerBlockDealCommand } from "./block-deals";
+import { registerExchangeAdminCommands } from "./exchange-admin";
 import { registerMarketCommands, registerOrderCommands } from "./orders";
 import { Session } from "./session";
 import { registerTransferCommands } from "./transfer";
@@ -78,9 +82,12 @@ export function createProgram(deps: CliDeps): Command {
   registerTransferCommands(program, action);
   registerTrustedCommands(program, action);
   registerFundsCommands(program, action);
-  registerOrderCommands(program, action);
+  registerBlockDealCommand(registerOrderCommands(program, action), action);
   registerMarketCommands(program, action);
+  registerComplianceCommands(program, action);
+  registerExchangeAdminCommands(program, action);
   registerAdminCommands(program, action);
+  registerComplianceAdminCommands(program, action);
   return program;
 }
 
