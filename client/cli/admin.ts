@@ -564,13 +564,14 @@ export function registerAdminCommands(program: Command, action: Action): void {
 
 // ─────────────────────────────────────────── helpers ────────────────────────────────────────────
 
-type Needs = [ContractName, string];
+/** The contract and function a call needs the role of (a key of `sdk/permissions.ts`). */
+export type Needs = [ContractName, string];
 
 /**
  * Unlocks the sender, sends an administrative call and waits for it. A revert for a missing role
  * keeps its code and names the role the call needs (from `sdk/permissions.ts`).
  */
-async function adminSend(
+export async function adminSend(
   session: Session,
   sender: KeystoreEntry,
   needs: Needs,
@@ -584,7 +585,7 @@ async function adminSend(
   }
 }
 
-function explainRole(
+export function explainRole(
   err: unknown,
   sender: KeystoreEntry,
   [contract, fn]: Needs,

@@ -20,7 +20,6 @@ import {
 } from "../../sdk/allocation";
 import { chainCoded, clientError } from "../../sdk/client-errors";
 import type { Contracts } from "../../sdk/contracts";
-import { DomainError } from "../../sdk/errors";
 import { parseAmount, parseDate, parseDuration, parseWholeNumber, requireText } from "../../sdk/input";
 import { ISSUE_CHUNK, issueAllocationPlan } from "../../sdk/issuance";
 import type { KeystoreEntry } from "../../sdk/keystore";
@@ -30,6 +29,7 @@ import { confirm, ZERO_FEE } from "../../sdk/send";
 import { formatAmount } from "../../sdk/transfers";
 import { formatYuan, parseVintage, productName } from "../../sdk/units";
 import { named, timeJson, txData, txLine, when } from "./format";
+import { adminSend, explainRole, type Needs } from "./admin";
 import type { Action } from "./program";
 import type { AccountRef, Chain, Session } from "./session";
 import { nameOf } from "./shared";
@@ -66,8 +66,6 @@ const OPINION = ["none", "positive", "qualified", "adverse"] as const;
 const RESULT_STATUS = ["not covered", "open", "compliant", "shortfall"] as const;
 const VERIFIER_CATEGORY = 4;
 const COVERED_CATEGORY = 1;
-
-type Needs = [ContractName, string];
 
 /** The functions these commands call, with the signature `sdk/permissions.ts` knows them by. */
 const FN = {
@@ -378,7 +376,7 @@ function registerAllocation(admin: Command, action: Action): void {
             onStep: (step, receipt) => steps.push({ step, ...txData(receipt) }),
           });
         } catch (err) {
-          throw explainRole(err, signer, FN.issue);
+          throw explainRole(err, signer, FN.issue, "call");
         }
         const lines = [...head, ...warningLines];
         if (result.capSet) lines.push(`Set the cap of ${year}: ${tonnes(plan.cap)}, reserve ${tonnes(plan.reserve)}.`);
@@ -1130,7 +1128,7 @@ function registerClose(admin: Command, action: Action): void {
             try {
               receipt = await confirm(() => signed.compliance.closeYear(year, batch, ZERO_FEE));
             } catch (err) {
-              throw explainRole(err, sender, FN.closeYear);
+              throw explainRole(err, sender, FN.closeYear, "call");
             }
             transactions.push(txData(receipt));
             state = await contracts.compliance.yearClose(year);
@@ -1432,19 +1430,9 @@ async function send(
   needs: Needs | undefined,
   call: (c: Contracts) => Promise<ContractTransactionResponse>,
 ): Promise<TransactionReceipt> {
+  if (needs) return adminSend(session, sender, needs, call);
   const { contracts } = await session.signer(sender);
-  try {
-    return await confirm(() => call(contracts));
-  } catch (err) {
-    throw needs ? explainRole(err, sender, needs) : err;
-  }
-}
-
-function explainRole(err: unknown, sender: KeystoreEntry, needs: Needs): unknown {
-  if (err instanceof DomainError && err.code === "UNAUTHORISED_ROLE") {
-    return new DomainError(err.code, roleSentence(sender, needs), err.kind, err.details);
-  }
-  return err;
+  return confirm(() => call(contracts));
 }
 
 function roleOf([contract, fn]: Needs): string {
