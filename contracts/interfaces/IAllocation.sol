@@ -82,7 +82,7 @@ interface IAllocation {
     /// @notice Thrown when more would be taken from the reserve than remains of it.
     error AllocationReserveExhausted(uint16 year, uint256 requested, uint256 remaining);
     /// @notice Thrown when returning more to the reserve than was set aside for sales.
-    error AllocationReserveUnderflow(uint16 year, uint256 returned, uint256 used);
+    error AllocationReserveUnderflow(uint16 year, uint256 returned, uint256 drawn);
     /// @notice Thrown when a claw-back asks for more than the holder can give up.
     error AllocationClawbackExceedsBalance(address wallet, uint16 vintage, uint256 available, uint256 requested);
     /// @notice Thrown when an amount is zero.
