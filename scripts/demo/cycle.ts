@@ -86,7 +86,9 @@ function offsetRules(year: CycleYear) {
 }
 
 export interface CycleContext {
-  provider: ZeroFeeProvider;
+  provider: Pick<ZeroFeeProvider, "getBlock" | "destroy"> & {
+    send(method: string, params: unknown[]): Promise<unknown>;
+  };
   demo: DemoData;
   /** Contracts connected to the regulator (REGULATOR, REGISTRY_OPERATOR, OFFSET_REGISTRAR). */
   regulator: Contracts;
@@ -142,7 +144,7 @@ function unit(entityId: number, year: number, salt: string): number {
   return Number(BigInt(h.slice(0, 14))) / 2 ** 56;
 }
 
-/** The entity's emissions in a year: its 2012 figure with −6 % … +4 % of change a year. */
+/** The entity's emissions in a year: its 2012 figure with −6.0 % … +3.9 % of change a year. */
 export function emissionsOf(entity: CoveredEntity, year: number): bigint {
   let e = BigInt(entity.emissions["2012"]);
   for (let y = 2013; y <= year; ++y) {
@@ -262,7 +264,7 @@ async function openYear(ctx: CycleContext, year: CycleYear): Promise<void> {
     await (await compliance.openYear(year, schedule, offsetRules(year), ZERO_FEE)).wait();
     ctx.log(`${year}: compliance year opened (reports due in 10 days, surrender in 20, chain time)`);
   }
-  // Verifiers alternate by entity and year, so none verifies an entity more than 2 years running.
+  // Verifiers alternate by entity and year, so none verifies the same entity two years running.
   const ids = ctx.demo.coveredEntities.map((e) => e.entityId);
   const assigned = await Promise.all(ids.map((e) => reporting.assignedVerifier(e, year)));
   const verifierIds = [...ctx.verifiers.keys()];
@@ -345,6 +347,8 @@ interface SurrenderPlan {
 async function surrenders(ctx: CycleContext, year: CycleYear): Promise<void> {
   const { compliance, allowances, offsets } = ctx.regulator;
   const batchCount = Number(await offsets.batchCount());
+  const eligible: number[] = [];
+  for (let b = 1; b <= batchCount; ++b) if ((await compliance.offsetEligibility(year, b)) === 0n) eligible.push(b);
   const plans: SurrenderPlan[] = [];
   for (const entity of ctx.demo.coveredEntities) {
     const position = await compliance.positionOf(entity.entityId, year);
@@ -364,8 +368,8 @@ async function surrenders(ctx: CycleContext, year: CycleYear): Promise<void> {
       buy: 0n,
     };
     let cap = position.offsetCap - position.offsetsSurrendered;
-    for (let b = 1; b <= batchCount && cap > 0n && left > 0n; ++b) {
-      if ((await compliance.offsetEligibility(year, b)) !== 0n) continue;
+    for (const b of eligible) {
+      if (cap === 0n || left === 0n) break;
       const held = await offsets.availableBalanceOf(wallet.address, b);
       const use = [held, cap, left].reduce((m, x) => (x < m ? x : m));
       if (use === 0n) continue;
@@ -417,16 +421,29 @@ async function reserveSale(ctx: CycleContext, year: CycleYear, buyers: Surrender
   const quantity = buyers.reduce((s, p) => s + p.buy, 0n);
   const price = SALE_PRICE[year];
   const now = BigInt((await ctx.provider.getBlock("latest"))?.timestamp ?? 0);
-  await (await sales.createFixedSale(year, quantity, price, now, now + 5n * DAY, 0n, ZERO_FEE)).wait();
-  const saleId = await sales.fixedSaleCount();
+  // A sale of this year's vintage still open (a run interrupted after creating it) is used again.
+  let saleId = 0n;
+  for (let id = await sales.fixedSaleCount(); id > 0n && saleId === 0n; --id) {
+    const sale = await sales.fixedSale(id);
+    if (Number(sale.vintage) === year && !sale.closed && sale.closesAt > now && sale.quantity - sale.sold >= quantity) {
+      saleId = id;
+    }
+  }
+  if (saleId === 0n) {
+    await (await sales.createFixedSale(year, quantity, price, now, now + 5n * DAY, 0n, ZERO_FEE)).wait();
+    saleId = await sales.fixedSaleCount();
+  }
   const salesAddress = await sales.getAddress();
-  // The clearing bank credits each buyer's cash; each buyer approves and buys.
+  // The clearing bank credits each buyer the cash it lacks; each buyer approves and buys.
+  const held = await Promise.all(buyers.map((p) => cash.balanceOf(p.wallet.address)));
   await sendAll(
     ctx.bank,
-    buyers.map((p) => (o) => {
-      const ref = encodeBytes32String(`DEMO-${year}-${saleId}-${p.entity.entityId}`);
-      return cash.connect(ctx.bank).deposit(p.wallet.address, p.buy * price, ref, o);
-    }),
+    buyers
+      .filter((p, i) => held[i]! < p.buy * price)
+      .map((p) => (o) => {
+        const ref = encodeBytes32String(`DEMO-${year}-${saleId}-${p.entity.entityId}`);
+        return cash.connect(ctx.bank).deposit(p.wallet.address, p.buy * price, ref, o);
+      }),
   );
   await perEntity(
     ctx,
@@ -473,11 +490,15 @@ async function closeYear(ctx: CycleContext, year: CycleYear): Promise<void> {
 
 async function cancellations(ctx: CycleContext): Promise<void> {
   const { compliance, allowances } = ctx.regulator;
-  if ((await compliance.certificateCount()) > 0n) return;
+  const done = new Set<string>();
+  for (let id = 1n; id <= (await compliance.certificateCount()); ++id) {
+    done.add((await compliance.certificate(id)).purpose);
+  }
   for (const [entityId, purpose] of [
     [1050, "2015 company carbon-neutral claim"],
     [1110, "Tianjin marathon 2015, carbon neutral event"],
   ] as const) {
+    if (done.has(purpose)) continue;
     const wallet = ctx.entities.get(entityId)!;
     const held = await allowances.availableBalanceOf(wallet.address, 2015);
     const amount = held < 1_000n ? held : 1_000n;
