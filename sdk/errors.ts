@@ -593,7 +593,8 @@ export const CHAIN_ERRORS: Record<string, ChainErrorSpec> = {
   AllocationReserveUnderflow: {
     code: "RESERVE_UNDERFLOW",
     kind: "internal",
-    message: (a) => `${t(a[1])} returned to the ${s(a[0])} reserve, but only ${t(a[2])} were set aside for sales and not returned yet.`,
+    message: (a) =>
+      `${t(a[1])} returned to the ${s(a[0])} reserve, but only ${t(a[2])} were set aside for sales and not returned yet.`,
   },
   AllocationClawbackExceedsBalance: {
     code: "CLAWBACK_EXCEEDS_BALANCE",
