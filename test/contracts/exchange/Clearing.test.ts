@@ -863,6 +863,31 @@ describe("Clearing", function () {
           [2n, Reason.Expired],
         ]);
       });
+
+      it("rejects every order of a frozen trader and settles the others' in a batch of many orders", async function () {
+        await f.c.registry.connect(f.s.operator).freeze(f.s.carol.address);
+        const orders: SignedOrder[] = [];
+        const fills: IClearing.FillStruct[] = [];
+        const buyers = [f.s.bob, f.s.carol, f.s.bob, f.s.carol, f.s.carol, f.s.bob];
+        for (const [k, buyer] of buyers.entries()) {
+          const nonce = BigInt(k + 1);
+          orders.push(
+            await sign(f, buyer, buy(f, buyer, { nonce })),
+            await sign(f, f.s.alice, sell(f, f.s.alice, { nonce })),
+          );
+          fills.push(fill(k + 1, 2 * k, 2 * k + 1, 1n));
+        }
+        const r = await outcomes(f, f.exchange.settle(batch({ orders, fills })));
+        expect(r).to.deep.equal({
+          settled: [1n, 3n, 6n],
+          rejected: [
+            [2n, Reason.AccountNotActive],
+            [4n, Reason.AccountNotActive],
+            [5n, Reason.AccountNotActive],
+          ],
+          withdrawn: 0,
+        });
+      });
     });
 
     describe("when the operator tries to settle a trade no one signed", function () {
