@@ -28,6 +28,10 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     uint256 private constant MAX_ORDER_QUANTITY = type(uint32).max;
     uint16 private constant MAX_FEE_BPS = 100;
     uint64 private constant MAX_DELAY = 30 days;
+    /// @dev Most fen a trading account holds: its cash shares a slot with its minimum nonce.
+    uint256 private constant MAX_CASH = type(uint128).max;
+    /// @dev {CashAccount.minNonce} when the minimum nonce is in `_largeMinNonce`.
+    uint128 private constant LARGE_MIN_NONCE = type(uint128).max;
 
     // ───────────────────────────────────────── storage ────────────────────────────────────────
 
@@ -36,7 +40,13 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     address private immutable _offsets;
     address private immutable _cash;
 
-    mapping(address trader => mapping(address token => mapping(uint256 id => uint256))) private _balances;
+    /// @dev Cash (fen) and the minimum valid nonce of each trading account, in one slot: every fill
+    /// reads the cash of both traders and the minimum nonce of both orders.
+    mapping(address trader => CashAccount) private _cashAccounts;
+    /// @dev Minimum nonces too large for {CashAccount}, which then holds `LARGE_MIN_NONCE`.
+    mapping(address trader => uint256) private _largeMinNonce;
+    /// @dev Allowances and CCER in trading accounts.
+    mapping(address trader => mapping(address token => mapping(uint256 id => uint256))) private _units;
     /// @dev Two bits per (trader, nonce): 0 = never filled, PARTIAL = filled in part (the count is
     /// in `_partialLanes`), FILLED = filled completely, CANCELLED = cancelled. FILLED and CANCELLED
     /// are both finished and differ only in the reason a further fill is rejected with. A trader's
@@ -46,7 +56,6 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     /// @dev Units filled of orders filled in part: 32-bit lanes, eight consecutive nonces to a word
     /// (so a partial fill usually updates a slot that exists already). Read only in state PARTIAL.
     mapping(address trader => mapping(uint256 word => Word)) private _partialLanes;
-    mapping(address trader => uint256) private _minNonce;
     mapping(address trader => mapping(uint256 nonce => bool)) private _withdrawalNonceUsed;
     mapping(uint256 requestId => WithdrawalRequest) private _requests;
     uint256 private _requestCount;
@@ -55,6 +64,12 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     uint16 private _makerFeeBps;
     uint16 private _takerFeeBps;
     address private _feeRecipient;
+
+    /// @dev A trading account's cash and minimum nonce (see `_cashAccounts`).
+    struct CashAccount {
+        uint128 cash;
+        uint128 minNonce;
+    }
 
     /// @dev A slot of packed per-nonce data (a struct, so that a function can hand on where it is).
     struct Word {
@@ -104,7 +119,10 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         IERC20(_cash).transferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(_cash).balanceOf(address(this)) - held;
         if (received != amount) revert ClearingDepositNotReceived(msg.sender, amount, received);
-        _balances[msg.sender][_cash][0] += amount;
+        CashAccount storage account = _cashAccounts[msg.sender];
+        uint256 cash = account.cash + amount;
+        if (cash > MAX_CASH) revert ClearingParameterOutOfRange(cash, MAX_CASH);
+        account.cash = uint128(cash);
         emit Deposited(msg.sender, _cash, 0, amount);
     }
 
@@ -181,7 +199,7 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     function requestWithdrawal(address token, uint256 tokenId, uint256 amount) external returns (uint256 requestId) {
         _checkToken(token, tokenId);
         if (amount == 0) revert ClearingZeroAmount();
-        uint256 balance = _balances[msg.sender][token][tokenId];
+        uint256 balance = _balanceOf(msg.sender, token, tokenId);
         if (balance < amount) revert ClearingInsufficientBalance(msg.sender, token, tokenId, balance, amount);
         requestId = ++_requestCount;
         _requests[requestId] = WithdrawalRequest({
@@ -223,9 +241,15 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     /// @inheritdoc IClearing
     function cancelNoncesBelow(uint256 minNonce) external {
-        uint256 current = _minNonce[msg.sender];
+        CashAccount storage account = _cashAccounts[msg.sender];
+        uint256 current = _minNonceOf(account, msg.sender);
         if (minNonce <= current) revert ClearingNonceNotIncreasing(current, minNonce);
-        _minNonce[msg.sender] = minNonce;
+        if (minNonce < LARGE_MIN_NONCE) {
+            account.minNonce = uint128(minNonce);
+        } else {
+            account.minNonce = LARGE_MIN_NONCE;
+            _largeMinNonce[msg.sender] = minNonce;
+        }
         emit NoncesCancelled(msg.sender, minNonce);
     }
 
@@ -255,18 +279,21 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     /// @inheritdoc IClearing
     function balanceOf(address trader, address token, uint256 tokenId) external view returns (uint256) {
-        return _balances[trader][token][tokenId];
+        return _balanceOf(trader, token, tokenId);
     }
 
     /// @inheritdoc IClearing
     function orderState(address trader, uint256 nonce) external view returns (uint256 filled, bool finished) {
         uint256 state = _orderState(trader, nonce);
-        return (state == PARTIAL ? _partialFilled(trader, nonce) : 0, state >= FILLED || nonce < _minNonce[trader]);
+        return (
+            state == PARTIAL ? _partialFilled(trader, nonce) : 0,
+            state >= FILLED || nonce < _minNonceOf(_cashAccounts[trader], trader)
+        );
     }
 
     /// @inheritdoc IClearing
     function minNonceOf(address trader) external view returns (uint256) {
-        return _minNonce[trader];
+        return _minNonceOf(_cashAccounts[trader], trader);
     }
 
     /// @inheritdoc IClearing
@@ -380,18 +407,20 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         unchecked {
             (buyerFee, sellerFee) = ((notional * buyerBps) / 10_000, (notional * sellerBps) / 10_000);
         }
-        uint256 buyerCash = _balances[buyer][_cash][0];
+        CashAccount storage buyerAccount = _cashAccounts[buyer];
+        uint256 buyerCash = buyerAccount.cash;
         if (buyerCash < notional + buyerFee) return (RejectReason.InsufficientCash, 0, 0);
-        uint256 sellerUnits = _balances[seller][token][tokenId];
+        uint256 sellerUnits = _units[seller][token][tokenId];
         if (sellerUnits < quantity) return (RejectReason.InsufficientUnits, 0, 0);
-        // Cannot underflow: both balances were checked above.
+        // Cannot underflow: both balances were checked above. The casts to 128 bits are exact: the
+        // notional and both fees are below the buyer's 128-bit cash.
         unchecked {
-            _balances[buyer][_cash][0] = buyerCash - (notional + buyerFee);
-            _balances[seller][token][tokenId] = sellerUnits - quantity;
+            buyerAccount.cash = uint128(buyerCash - (notional + buyerFee));
+            _units[seller][token][tokenId] = sellerUnits - quantity;
         }
-        _balances[seller][_cash][0] += notional - sellerFee;
-        _balances[buyer][token][tokenId] += quantity;
-        if (buyerFee + sellerFee != 0) _balances[ctx.feeRecipient][_cash][0] += buyerFee + sellerFee;
+        _cashAccounts[seller].cash += uint128(notional - sellerFee);
+        _units[buyer][token][tokenId] += quantity;
+        if (buyerFee + sellerFee != 0) _cashAccounts[ctx.feeRecipient].cash += uint128(buyerFee + sellerFee);
         return (RejectReason.None, buyerFee, sellerFee);
     }
 
@@ -427,7 +456,7 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         bytes32 hash = _hashOrder(so.order);
         address trader = so.order.trader;
         if (so.order.expiry != 0 && so.order.expiry < block.timestamp) reason = RejectReason.Expired;
-        else if (so.order.nonce < _minNonce[trader]) reason = RejectReason.Cancelled;
+        else if (so.order.nonce < _minNonceOf(_cashAccounts[trader], trader)) reason = RejectReason.Cancelled;
         else if (!_validSignature(trader, hash, so.signature)) reason = RejectReason.BadSignature;
         else if (!_isActive(ctx, trader)) reason = RejectReason.AccountNotActive;
         ctx.hashes[index] = hash;
@@ -486,11 +515,12 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         _checkToken(token, tokenId);
         if (amount == 0) revert ClearingZeroAmount();
         if (!_registry.isActive(trader)) revert ClearingAccountNotActive(trader);
-        uint256 balance = _balances[trader][token][tokenId];
+        uint256 balance = _balanceOf(trader, token, tokenId);
         if (balance < amount) revert ClearingInsufficientBalance(trader, token, tokenId, balance, amount);
         // Cannot underflow: checked above.
         unchecked {
-            _balances[trader][token][tokenId] = balance - amount;
+            if (token == _cash) _cashAccounts[trader].cash = uint128(balance - amount);
+            else _units[trader][token][tokenId] = balance - amount;
         }
         emit Withdrawn(trader, token, tokenId, amount, requestId, nonce);
         if (token == _cash) {
@@ -505,8 +535,18 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         if (msg.sender != _allowances && msg.sender != _offsets) revert ClearingUnsupportedToken(msg.sender);
         if (operator != from) revert ClearingUnexpectedTransfer(operator, from);
         if (!_registry.isActive(from)) revert ClearingAccountNotActive(from);
-        _balances[from][msg.sender][id] += value;
+        _units[from][msg.sender][id] += value;
         emit Deposited(from, msg.sender, id, value);
+    }
+
+    function _balanceOf(address trader, address token, uint256 tokenId) private view returns (uint256) {
+        if (token != _cash) return _units[trader][token][tokenId];
+        return tokenId == 0 ? _cashAccounts[trader].cash : 0;
+    }
+
+    function _minNonceOf(CashAccount storage account, address trader) private view returns (uint256) {
+        uint128 minNonce = account.minNonce;
+        return minNonce == LARGE_MIN_NONCE ? _largeMinNonce[trader] : minNonce;
     }
 
     function _checkToken(address token, uint256 tokenId) private view {
