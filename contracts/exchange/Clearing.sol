@@ -28,6 +28,10 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     uint256 private constant MAX_ORDER_QUANTITY = type(uint32).max;
     uint16 private constant MAX_FEE_BPS = 100;
     uint64 private constant MAX_DELAY = 30 days;
+    /// @dev Most fen a trading account holds: its cash shares a slot with its minimum nonce.
+    uint256 private constant MAX_CASH = type(uint128).max;
+    /// @dev {CashAccount.minNonce} when the minimum nonce is in `_largeMinNonce`.
+    uint128 private constant LARGE_MIN_NONCE = type(uint128).max;
 
     // ───────────────────────────────────────── storage ────────────────────────────────────────
 
@@ -36,17 +40,22 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     address private immutable _offsets;
     address private immutable _cash;
 
-    mapping(address trader => mapping(address token => mapping(uint256 id => uint256))) private _balances;
+    /// @dev Cash (fen) and the minimum valid nonce of each trading account, in one slot: every fill
+    /// reads the cash of both traders and the minimum nonce of both orders.
+    mapping(address trader => CashAccount) private _cashAccounts;
+    /// @dev Minimum nonces too large for {CashAccount}, which then holds `LARGE_MIN_NONCE`.
+    mapping(address trader => uint256) private _largeMinNonce;
+    /// @dev Allowances and CCER in trading accounts.
+    mapping(address trader => mapping(address token => mapping(uint256 id => uint256))) private _units;
     /// @dev Two bits per (trader, nonce): 0 = never filled, PARTIAL = filled in part (the count is
     /// in `_partialLanes`), FILLED = filled completely, CANCELLED = cancelled. FILLED and CANCELLED
     /// are both finished and differ only in the reason a further fill is rejected with. A trader's
     /// consecutive nonces share a word, so most fills touch a slot that exists already, and a fresh
     /// order needs no look-up of a partial count.
-    mapping(address trader => mapping(uint256 word => uint256 bits)) private _orderBits;
+    mapping(address trader => mapping(uint256 word => Word)) private _orderBits;
     /// @dev Units filled of orders filled in part: 32-bit lanes, eight consecutive nonces to a word
     /// (so a partial fill usually updates a slot that exists already). Read only in state PARTIAL.
-    mapping(address trader => mapping(uint256 word => uint256 lanes)) private _partialLanes;
-    mapping(address trader => uint256) private _minNonce;
+    mapping(address trader => mapping(uint256 word => Word)) private _partialLanes;
     mapping(address trader => mapping(uint256 nonce => bool)) private _withdrawalNonceUsed;
     mapping(uint256 requestId => WithdrawalRequest) private _requests;
     uint256 private _requestCount;
@@ -56,11 +65,31 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     uint16 private _takerFeeBps;
     address private _feeRecipient;
 
-    /// @dev Per-order results cached while one batch is settled.
-    struct OrderCheck {
-        bytes32 hash;
-        RejectReason reason;
-        bool checked;
+    /// @dev A trading account's cash and minimum nonce (see `_cashAccounts`).
+    struct CashAccount {
+        uint128 cash;
+        uint128 minNonce;
+    }
+
+    /// @dev A slot of packed per-nonce data (a struct, so that a function can hand on where it is).
+    struct Word {
+        uint256 bits;
+    }
+
+    /// @dev What one batch remembers while it is settled (memory, gone with the call).
+    struct BatchContext {
+        // EIP-712 hash of each order of the batch (by index), zero until the order is first used.
+        bytes32[] hashes;
+        // The result of each order's checks (expiry, minimum nonce, signature, registry status).
+        RejectReason[] reasons;
+        // Registry status of every trader met, open addressing on the address with twice as many
+        // slots as the batch has orders: a trader is asked once per batch, not once per order.
+        address[] traders;
+        bool[] active;
+        // The fee schedule, read once.
+        uint256 makerFeeBps;
+        uint256 takerFeeBps;
+        address feeRecipient;
     }
 
     constructor(
@@ -90,7 +119,10 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         IERC20(_cash).transferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(_cash).balanceOf(address(this)) - held;
         if (received != amount) revert ClearingDepositNotReceived(msg.sender, amount, received);
-        _balances[msg.sender][_cash][0] += amount;
+        CashAccount storage account = _cashAccounts[msg.sender];
+        uint256 cash = account.cash + amount;
+        if (cash > MAX_CASH) revert ClearingParameterOutOfRange(cash, MAX_CASH);
+        account.cash = uint128(cash);
         emit Deposited(msg.sender, _cash, 0, amount);
     }
 
@@ -127,21 +159,33 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     /// @inheritdoc IClearing
     function settle(Batch calldata batch) external restricted {
-        OrderCheck[] memory checks = new OrderCheck[](batch.orders.length);
-        uint64 last = _lastTradeId;
         uint256 n = batch.fills.length;
-        for (uint256 i = 0; i < n; ++i) {
-            Fill calldata f = batch.fills[i];
-            if (f.tradeId <= last) continue; // settled (or rejected) by an earlier batch
-            // Cannot overflow: trade ids are uint64 counters starting at 1.
-            unchecked {
-                if (f.tradeId != last + 1) revert ClearingTradeIdGap(last + 1, f.tradeId);
+        if (n != 0) {
+            uint256 orderCount = batch.orders.length;
+            BatchContext memory ctx = BatchContext({
+                hashes: new bytes32[](orderCount),
+                reasons: new RejectReason[](orderCount),
+                traders: new address[](2 * orderCount),
+                active: new bool[](2 * orderCount),
+                makerFeeBps: _makerFeeBps,
+                takerFeeBps: _takerFeeBps,
+                feeRecipient: _feeRecipient
+            });
+            uint64 last = _lastTradeId;
+            for (uint256 i = 0; i < n; ++i) {
+                Fill calldata f = batch.fills[i];
+                uint64 tradeId = f.tradeId;
+                if (tradeId <= last) continue; // settled (or rejected) by an earlier batch
+                // Cannot overflow: trade ids are uint64 counters starting at 1.
+                unchecked {
+                    if (tradeId != last + 1) revert ClearingTradeIdGap(last + 1, tradeId);
+                }
+                last = tradeId;
+                RejectReason reason = _settleFill(ctx, batch.orders, f);
+                if (reason != RejectReason.None) emit TradeRejected(tradeId, reason);
             }
-            last = f.tradeId;
-            RejectReason reason = _settleFill(batch.orders, checks, f);
-            if (reason != RejectReason.None) emit TradeRejected(f.tradeId, reason);
+            _lastTradeId = last;
         }
-        _lastTradeId = last;
         for (uint256 i = 0; i < batch.withdrawals.length; ++i) _executeSigned(batch.withdrawals[i]);
         for (uint256 i = 0; i < batch.requests.length; ++i) {
             uint256 requestId = batch.requests[i];
@@ -155,7 +199,7 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     function requestWithdrawal(address token, uint256 tokenId, uint256 amount) external returns (uint256 requestId) {
         _checkToken(token, tokenId);
         if (amount == 0) revert ClearingZeroAmount();
-        uint256 balance = _balances[msg.sender][token][tokenId];
+        uint256 balance = _balanceOf(msg.sender, token, tokenId);
         if (balance < amount) revert ClearingInsufficientBalance(msg.sender, token, tokenId, balance, amount);
         requestId = ++_requestCount;
         _requests[requestId] = WithdrawalRequest({
@@ -191,15 +235,21 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
     /// @inheritdoc IClearing
     function cancelOrder(Order calldata order) external {
         if (order.trader != msg.sender) revert ClearingNotOrderOwner(order.trader, msg.sender);
-        _cancel(msg.sender, order.nonce);
+        _setOrderState(_orderBits[msg.sender][order.nonce >> 7], order.nonce, CANCELLED);
         emit OrderCancelled(msg.sender, order.nonce, _hashOrder(order));
     }
 
     /// @inheritdoc IClearing
     function cancelNoncesBelow(uint256 minNonce) external {
-        uint256 current = _minNonce[msg.sender];
+        CashAccount storage account = _cashAccounts[msg.sender];
+        uint256 current = _minNonceOf(account, msg.sender);
         if (minNonce <= current) revert ClearingNonceNotIncreasing(current, minNonce);
-        _minNonce[msg.sender] = minNonce;
+        if (minNonce < LARGE_MIN_NONCE) {
+            account.minNonce = uint128(minNonce);
+        } else {
+            account.minNonce = LARGE_MIN_NONCE;
+            _largeMinNonce[msg.sender] = minNonce;
+        }
         emit NoncesCancelled(msg.sender, minNonce);
     }
 
@@ -229,18 +279,21 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     /// @inheritdoc IClearing
     function balanceOf(address trader, address token, uint256 tokenId) external view returns (uint256) {
-        return _balances[trader][token][tokenId];
+        return _balanceOf(trader, token, tokenId);
     }
 
     /// @inheritdoc IClearing
     function orderState(address trader, uint256 nonce) external view returns (uint256 filled, bool finished) {
         uint256 state = _orderState(trader, nonce);
-        return (state == PARTIAL ? _partialFilled(trader, nonce) : 0, state >= FILLED || nonce < _minNonce[trader]);
+        return (
+            state == PARTIAL ? _partialFilled(trader, nonce) : 0,
+            state >= FILLED || nonce < _minNonceOf(_cashAccounts[trader], trader)
+        );
     }
 
     /// @inheritdoc IClearing
     function minNonceOf(address trader) external view returns (uint256) {
-        return _minNonce[trader];
+        return _minNonceOf(_cashAccounts[trader], trader);
     }
 
     /// @inheritdoc IClearing
@@ -275,122 +328,152 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     // ──────────────────────────────────────── internal ────────────────────────────────────────
 
-    /// @dev One side of a fill: its trader, nonce, signed quantity and what was filled before.
-    struct Leg {
-        address trader;
-        uint256 nonce;
-        uint256 quantity;
-        uint256 filled;
-    }
-
+    /// @dev Checks one fill against both signed orders and the balances; settles it or says why not.
     function _settleFill(
+        BatchContext memory ctx,
         SignedOrder[] calldata orders,
-        OrderCheck[] memory checks,
         Fill calldata f
-    ) private returns (RejectReason) {
-        if (f.buy >= orders.length || f.sell >= orders.length) return RejectReason.BadOrderIndex;
-        if (f.quantity == 0) return RejectReason.ZeroQuantity;
-        Order calldata buy = orders[f.buy].order;
-        Order calldata sell = orders[f.sell].order;
-        if (!buy.isBuy || sell.isBuy) return RejectReason.SameSide;
-        if (buy.token != sell.token || buy.tokenId != sell.tokenId) return RejectReason.ProductMismatch;
-        if (buy.token != _allowances && buy.token != _offsets) return RejectReason.UnknownToken;
-        if (f.price > buy.price || f.price < sell.price) return RejectReason.PriceOutsideLimit;
-        RejectReason reason = _checkOrder(orders, checks, f.buy);
-        if (reason == RejectReason.None) reason = _checkOrder(orders, checks, f.sell);
+    ) private returns (RejectReason reason) {
+        (uint256 buyIndex, uint256 sellIndex, uint256 quantity, uint256 price) = (f.buy, f.sell, f.quantity, f.price);
+        if (buyIndex >= orders.length || sellIndex >= orders.length) return RejectReason.BadOrderIndex;
+        if (quantity == 0) return RejectReason.ZeroQuantity;
+        Order calldata buy = orders[buyIndex].order;
+        Order calldata sell = orders[sellIndex].order;
+        reason = _matchReason(buy, sell, price);
+        if (reason == RejectReason.None) reason = _checkOrder(ctx, orders, buyIndex);
+        if (reason == RejectReason.None) reason = _checkOrder(ctx, orders, sellIndex);
         if (reason != RejectReason.None) return reason;
 
         // Fill bookkeeping: never more than either order signed for.
-        Leg memory b;
-        Leg memory s;
-        (b, reason) = _leg(buy, f.quantity);
+        (uint256 buyFilled, RejectReason buyReason, Word storage buyStates) = _filledBefore(buy, quantity);
+        if (buyReason != RejectReason.None) return buyReason;
+        (uint256 sellFilled, RejectReason sellReason, Word storage sellStates) = _filledBefore(sell, quantity);
+        if (sellReason != RejectReason.None) return sellReason;
+
+        // Delivery versus payment, once both balances are known to cover it.
+        address buyer = buy.trader;
+        address seller = sell.trader;
+        address token = buy.token;
+        uint256 tokenId = buy.tokenId;
+        uint256 buyerFee;
+        uint256 sellerFee;
+        (reason, buyerFee, sellerFee) = _exchange(ctx, buyer, seller, token, tokenId, quantity, price, f.buyerIsMaker);
         if (reason != RejectReason.None) return reason;
-        (s, reason) = _leg(sell, f.quantity);
-        if (reason != RejectReason.None) return reason;
-        return _move(f, buy.token, buy.tokenId, b, s, checks[f.buy].hash, checks[f.sell].hash);
-    }
-
-    function _leg(Order calldata o, uint256 quantity) private view returns (Leg memory leg, RejectReason reason) {
-        uint256 state = _orderState(o.trader, o.nonce);
-        leg = Leg({trader: o.trader, nonce: o.nonce, quantity: o.quantity, filled: 0});
-        // A finished order takes no further fill: over-filled if it was filled completely, else cancelled.
-        if (state >= FILLED) return (leg, state == FILLED ? RejectReason.Overfilled : RejectReason.Cancelled);
-        if (state == PARTIAL) leg.filled = _partialFilled(o.trader, o.nonce);
-        if (o.quantity > MAX_ORDER_QUANTITY || leg.filled + quantity > o.quantity) reason = RejectReason.Overfilled;
-    }
-
-    function _move(
-        Fill calldata f,
-        address token,
-        uint256 tokenId,
-        Leg memory b,
-        Leg memory s,
-        bytes32 buyHash,
-        bytes32 sellHash
-    ) private returns (RejectReason) {
-        uint256 notional = uint256(f.quantity) * f.price;
-        uint256 buyerFee = (notional * (f.buyerIsMaker ? _makerFeeBps : _takerFeeBps)) / 10_000;
-        uint256 sellerFee = (notional * (f.buyerIsMaker ? _takerFeeBps : _makerFeeBps)) / 10_000;
-        uint256 buyerCash = _balances[b.trader][_cash][0];
-        if (buyerCash < notional + buyerFee) return RejectReason.InsufficientCash;
-        uint256 sellerUnits = _balances[s.trader][token][tokenId];
-        if (sellerUnits < f.quantity) return RejectReason.InsufficientUnits;
-
-        _recordFill(b, f.quantity);
-        _recordFill(s, f.quantity);
-        // Cannot underflow: both balances were checked above.
-        unchecked {
-            _balances[b.trader][_cash][0] = buyerCash - (notional + buyerFee);
-            _balances[s.trader][token][tokenId] = sellerUnits - f.quantity;
-        }
-        _balances[s.trader][_cash][0] += notional - sellerFee;
-        _balances[b.trader][token][tokenId] += f.quantity;
-        if (buyerFee + sellerFee != 0) _balances[_feeRecipient][_cash][0] += buyerFee + sellerFee;
-        _emitSettled(f, token, tokenId, [b.trader, s.trader], [buyHash, sellHash], [buyerFee, sellerFee]);
-        return RejectReason.None;
-    }
-
-    function _emitSettled(
-        Fill calldata f,
-        address token,
-        uint256 tokenId,
-        address[2] memory traders,
-        bytes32[2] memory hashes,
-        uint256[2] memory fees_
-    ) private {
+        _recordFill(buy, buyStates, buyFilled, quantity);
+        _recordFill(sell, sellStates, sellFilled, quantity);
         emit TradeSettled(
             f.tradeId,
-            traders[0],
-            traders[1],
+            buyer,
+            seller,
             token,
             tokenId,
-            f.quantity,
-            f.price,
-            hashes[0],
-            hashes[1],
-            fees_[0],
-            fees_[1]
+            quantity,
+            price,
+            ctx.hashes[buyIndex],
+            ctx.hashes[sellIndex],
+            buyerFee,
+            sellerFee
         );
     }
 
-    /// @dev Signature, expiry and minimum nonce of one order, checked once per batch.
-    function _checkOrder(
-        SignedOrder[] calldata orders,
-        OrderCheck[] memory checks,
-        uint256 index
-    ) private view returns (RejectReason) {
-        OrderCheck memory c = checks[index];
-        if (!c.checked) {
-            SignedOrder calldata so = orders[index];
-            c.checked = true;
-            c.hash = _hashOrder(so.order);
-            if (so.order.expiry != 0 && so.order.expiry < block.timestamp) c.reason = RejectReason.Expired;
-            else if (so.order.nonce < _minNonce[so.order.trader]) c.reason = RejectReason.Cancelled;
-            else if (!_validSignature(so.order.trader, c.hash, so.signature)) {
-                c.reason = RejectReason.BadSignature;
-            } else if (!_registry.isActive(so.order.trader)) c.reason = RejectReason.AccountNotActive;
+    /// @dev Whether a buy and a sell order can trade with each other at `price`.
+    function _matchReason(Order calldata buy, Order calldata sell, uint256 price) private view returns (RejectReason) {
+        if (!buy.isBuy || sell.isBuy) return RejectReason.SameSide;
+        address token = buy.token;
+        if (token != sell.token || buy.tokenId != sell.tokenId) return RejectReason.ProductMismatch;
+        if (token != _allowances && token != _offsets) return RejectReason.UnknownToken;
+        if (price > buy.price || price < sell.price) return RejectReason.PriceOutsideLimit;
+        return RejectReason.None;
+    }
+
+    /// @dev Moves units from the seller to the buyer, cash from the buyer to the seller and fees to
+    /// the fee recipient, if both balances cover them: the maker rate for the side that made the market.
+    function _exchange(
+        BatchContext memory ctx,
+        address buyer,
+        address seller,
+        address token,
+        uint256 tokenId,
+        uint256 quantity,
+        uint256 price,
+        bool buyerIsMaker
+    ) private returns (RejectReason, uint256 buyerFee, uint256 sellerFee) {
+        uint256 notional = quantity * price;
+        (uint256 buyerBps, uint256 sellerBps) = buyerIsMaker
+            ? (ctx.makerFeeBps, ctx.takerFeeBps)
+            : (ctx.takerFeeBps, ctx.makerFeeBps);
+        // Cannot overflow: a fill's quantity is within its orders' 32-bit quantity and its price is
+        // 128-bit, so the notional is below 2^160; a fee rate is at most 100 bps.
+        unchecked {
+            (buyerFee, sellerFee) = ((notional * buyerBps) / 10_000, (notional * sellerBps) / 10_000);
         }
-        return c.reason;
+        CashAccount storage buyerAccount = _cashAccounts[buyer];
+        uint256 buyerCash = buyerAccount.cash;
+        if (buyerCash < notional + buyerFee) return (RejectReason.InsufficientCash, 0, 0);
+        uint256 sellerUnits = _units[seller][token][tokenId];
+        if (sellerUnits < quantity) return (RejectReason.InsufficientUnits, 0, 0);
+        // Cannot underflow: both balances were checked above. The casts to 128 bits are exact: the
+        // notional and both fees are below the buyer's 128-bit cash.
+        unchecked {
+            buyerAccount.cash = uint128(buyerCash - (notional + buyerFee));
+            _units[seller][token][tokenId] = sellerUnits - quantity;
+        }
+        _cashAccounts[seller].cash += uint128(notional - sellerFee);
+        _units[buyer][token][tokenId] += quantity;
+        if (buyerFee + sellerFee != 0) _cashAccounts[ctx.feeRecipient].cash += uint128(buyerFee + sellerFee);
+        return (RejectReason.None, buyerFee, sellerFee);
+    }
+
+    /// @dev What an order filled before, or why it can take no fill of `quantity`; and where its
+    /// state is, for {_recordFill}.
+    function _filledBefore(
+        Order calldata o,
+        uint256 quantity
+    ) private view returns (uint256 filled, RejectReason, Word storage states) {
+        (address trader, uint256 nonce) = (o.trader, o.nonce);
+        states = _orderBits[trader][nonce >> 7];
+        uint256 state = (states.bits >> ((nonce & 0x7f) * 2)) & 3;
+        // A finished order takes no further fill: over-filled if it was filled completely, else cancelled.
+        if (state >= FILLED) return (0, state == FILLED ? RejectReason.Overfilled : RejectReason.Cancelled, states);
+        if (state == PARTIAL) filled = _partialFilled(trader, nonce);
+        // Cannot overflow: a partial count is 32-bit and `quantity` 128-bit.
+        unchecked {
+            if (o.quantity > MAX_ORDER_QUANTITY || filled + quantity > o.quantity) {
+                return (0, RejectReason.Overfilled, states);
+            }
+        }
+        return (filled, RejectReason.None, states);
+    }
+
+    /// @dev Expiry, minimum nonce, signature and registry status of one order, checked once per batch.
+    function _checkOrder(
+        BatchContext memory ctx,
+        SignedOrder[] calldata orders,
+        uint256 index
+    ) private view returns (RejectReason reason) {
+        if (ctx.hashes[index] != 0) return ctx.reasons[index];
+        SignedOrder calldata so = orders[index];
+        bytes32 hash = _hashOrder(so.order);
+        address trader = so.order.trader;
+        if (so.order.expiry != 0 && so.order.expiry < block.timestamp) reason = RejectReason.Expired;
+        else if (so.order.nonce < _minNonceOf(_cashAccounts[trader], trader)) reason = RejectReason.Cancelled;
+        else if (!_validSignature(trader, hash, so.signature)) reason = RejectReason.BadSignature;
+        else if (!_isActive(ctx, trader)) reason = RejectReason.AccountNotActive;
+        ctx.hashes[index] = hash;
+        ctx.reasons[index] = reason;
+    }
+
+    /// @dev Whether the registry account of `trader` is active, asked once per batch.
+    function _isActive(BatchContext memory ctx, address trader) private view returns (bool active) {
+        uint256 size = ctx.traders.length;
+        uint256 at = uint160(trader) % size;
+        for (address seen = ctx.traders[at]; seen != address(0); seen = ctx.traders[at]) {
+            if (seen == trader) return ctx.active[at];
+            at = at + 1 == size ? 0 : at + 1;
+        }
+        active = _registry.isActive(trader);
+        ctx.traders[at] = trader;
+        ctx.active[at] = active;
     }
 
     /// @dev An EOA signature first (no code look-up for the common case), then ERC-1271.
@@ -432,11 +515,12 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         _checkToken(token, tokenId);
         if (amount == 0) revert ClearingZeroAmount();
         if (!_registry.isActive(trader)) revert ClearingAccountNotActive(trader);
-        uint256 balance = _balances[trader][token][tokenId];
+        uint256 balance = _balanceOf(trader, token, tokenId);
         if (balance < amount) revert ClearingInsufficientBalance(trader, token, tokenId, balance, amount);
         // Cannot underflow: checked above.
         unchecked {
-            _balances[trader][token][tokenId] = balance - amount;
+            if (token == _cash) _cashAccounts[trader].cash = uint128(balance - amount);
+            else _units[trader][token][tokenId] = balance - amount;
         }
         emit Withdrawn(trader, token, tokenId, amount, requestId, nonce);
         if (token == _cash) {
@@ -451,8 +535,18 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
         if (msg.sender != _allowances && msg.sender != _offsets) revert ClearingUnsupportedToken(msg.sender);
         if (operator != from) revert ClearingUnexpectedTransfer(operator, from);
         if (!_registry.isActive(from)) revert ClearingAccountNotActive(from);
-        _balances[from][msg.sender][id] += value;
+        _units[from][msg.sender][id] += value;
         emit Deposited(from, msg.sender, id, value);
+    }
+
+    function _balanceOf(address trader, address token, uint256 tokenId) private view returns (uint256) {
+        if (token != _cash) return _units[trader][token][tokenId];
+        return tokenId == 0 ? _cashAccounts[trader].cash : 0;
+    }
+
+    function _minNonceOf(CashAccount storage account, address trader) private view returns (uint256) {
+        uint128 minNonce = account.minNonce;
+        return minNonce == LARGE_MIN_NONCE ? _largeMinNonce[trader] : minNonce;
     }
 
     function _checkToken(address token, uint256 tokenId) private view {
@@ -483,34 +577,34 @@ contract Clearing is IClearing, IERC1155Receiver, AccessManaged, EIP712 {
 
     /// @dev Books a fill: an order that is now complete becomes FILLED (its stale partial count is
     /// never read again); one still open keeps its count.
-    function _recordFill(Leg memory leg, uint256 quantity) private {
-        uint256 filled = leg.filled + quantity;
-        if (filled == leg.quantity) {
-            _setOrderState(leg.trader, leg.nonce, FILLED);
+    function _recordFill(Order calldata o, Word storage states, uint256 filledBefore, uint256 quantity) private {
+        uint256 nonce = o.nonce;
+        // Cannot overflow: checked against the order's 32-bit quantity by {_filledBefore}.
+        uint256 filled;
+        unchecked {
+            filled = filledBefore + quantity;
+        }
+        if (filled == o.quantity) {
+            _setOrderState(states, nonce, FILLED);
         } else {
-            if (leg.filled == 0) _setOrderState(leg.trader, leg.nonce, PARTIAL);
-            uint256 shift = (leg.nonce & 7) * 32;
-            uint256 lanes = _partialLanes[leg.trader][leg.nonce >> 3];
-            _partialLanes[leg.trader][leg.nonce >> 3] =
-                (lanes & ~(uint256(type(uint32).max) << shift)) | (filled << shift);
+            if (filledBefore == 0) _setOrderState(states, nonce, PARTIAL);
+            Word storage lanes = _partialLanes[o.trader][nonce >> 3];
+            uint256 shift = (nonce & 7) * 32;
+            lanes.bits = (lanes.bits & ~(uint256(type(uint32).max) << shift)) | (filled << shift);
         }
     }
 
-    function _cancel(address trader, uint256 nonce) private {
-        _setOrderState(trader, nonce, CANCELLED);
-    }
-
     function _partialFilled(address trader, uint256 nonce) private view returns (uint256) {
-        return (_partialLanes[trader][nonce >> 3] >> ((nonce & 7) * 32)) & type(uint32).max;
+        return (_partialLanes[trader][nonce >> 3].bits >> ((nonce & 7) * 32)) & type(uint32).max;
     }
 
     function _orderState(address trader, uint256 nonce) private view returns (uint256) {
-        return (_orderBits[trader][nonce >> 7] >> ((nonce & 0x7f) * 2)) & 3;
+        return (_orderBits[trader][nonce >> 7].bits >> ((nonce & 0x7f) * 2)) & 3;
     }
 
-    function _setOrderState(address trader, uint256 nonce, uint256 state) private {
+    /// @dev Sets the state of `nonce` in its word (read afresh: the other side of a fill may have changed it).
+    function _setOrderState(Word storage states, uint256 nonce, uint256 state) private {
         uint256 shift = (nonce & 0x7f) * 2;
-        uint256 word = _orderBits[trader][nonce >> 7];
-        _orderBits[trader][nonce >> 7] = (word & ~(uint256(3) << shift)) | (state << shift);
+        states.bits = (states.bits & ~(uint256(3) << shift)) | (state << shift);
     }
 }

@@ -132,7 +132,8 @@ interface IClearing {
     error ClearingNotOrderOwner(address trader, address caller);
     /// @notice Thrown when a minimum nonce would go down.
     error ClearingNonceNotIncreasing(uint256 current, uint256 requested);
-    /// @notice Thrown when a fee or a delay is out of range.
+    /// @notice Thrown when a fee or a delay is out of range, or a deposit would take a trading account
+    /// beyond 2^128 − 1 fen.
     error ClearingParameterOutOfRange(uint256 value, uint256 max);
 
     // ───────────────────────────────────────── events ─────────────────────────────────────────
@@ -224,7 +225,8 @@ interface IClearing {
 
     /// @notice Deposits fen from the caller's registry wallet (approve this contract first).
     /// @dev Requirements: `amount` > 0; the caller has an active registry account; the fen arrive at
-    /// once (this contract is a designated clearing house). Emits {Deposited}.
+    /// once (this contract is a designated clearing house); the account then holds at most 2^128 − 1
+    /// fen. Emits {Deposited}.
     function depositCash(uint256 amount) external;
 
     /// @notice Settles a batch: every new fill (trade id > last settled) is checked against both

@@ -451,6 +451,20 @@ describe("Clearing", function () {
           .withArgs(f.address, 0n, 1n);
         expect(await ledger(f)).to.deep.equal(before);
       });
+
+      it("takes an account up to 2^128 - 1 fen and refuses a deposit beyond, changing nothing", async function () {
+        const max = 2n ** 128n - 1n;
+        const room = max - DEPOSITS.alice.cash;
+        await f.c.cash.connect(f.s.bank).deposit(f.s.alice.address, room + 1n, ref("bank-large"));
+        await f.c.cash.connect(f.s.alice).approve(f.address, room + 1n);
+        const before = await ledger(f);
+        await expect(f.clearing.connect(f.s.alice).depositCash(room + 1n))
+          .to.be.revertedWithCustomError(f.clearing, "ClearingParameterOutOfRange")
+          .withArgs(max + 1n, max);
+        expect(await ledger(f)).to.deep.equal(before);
+        await f.clearing.connect(f.s.alice).depositCash(room);
+        expect(await f.clearing.balanceOf(f.s.alice.address, f.manifest.contracts.CashToken, 0n)).to.equal(max);
+      });
     });
 
     describe("when the depositor has no registry account", function () {
@@ -863,6 +877,31 @@ describe("Clearing", function () {
           [2n, Reason.Expired],
         ]);
       });
+
+      it("rejects every order of a frozen trader and settles the others' in a batch of many orders", async function () {
+        await f.c.registry.connect(f.s.operator).freeze(f.s.carol.address);
+        const orders: SignedOrder[] = [];
+        const fills: IClearing.FillStruct[] = [];
+        const buyers = [f.s.bob, f.s.carol, f.s.bob, f.s.carol, f.s.carol, f.s.bob];
+        for (const [k, buyer] of buyers.entries()) {
+          const nonce = BigInt(k + 1);
+          orders.push(
+            await sign(f, buyer, buy(f, buyer, { nonce })),
+            await sign(f, f.s.alice, sell(f, f.s.alice, { nonce })),
+          );
+          fills.push(fill(k + 1, 2 * k, 2 * k + 1, 1n));
+        }
+        const r = await outcomes(f, f.exchange.settle(batch({ orders, fills })));
+        expect(r).to.deep.equal({
+          settled: [1n, 3n, 6n],
+          rejected: [
+            [2n, Reason.AccountNotActive],
+            [4n, Reason.AccountNotActive],
+            [5n, Reason.AccountNotActive],
+          ],
+          withdrawn: 0,
+        });
+      });
     });
 
     describe("when the operator tries to settle a trade no one signed", function () {
@@ -1133,6 +1172,35 @@ describe("Clearing", function () {
           f.exchange.settle(batch({ orders: [...low, ...high], fills: [fill(1, 0, 1, 1n), fill(2, 2, 3, 1n)] })),
         );
         expect(r).to.deep.equal({ settled: [2n], rejected: [[1n, Reason.Cancelled]], withdrawn: 0 });
+      });
+
+      it("keeps a minimum of any size, up to 2^256 - 1 (every nonce but the last)", async function () {
+        const large = 2n ** 200n;
+        for (const minimum of [2n ** 128n - 2n, 2n ** 128n - 1n, large, 2n ** 256n - 1n]) {
+          await expect(f.clearing.connect(f.s.alice).cancelNoncesBelow(minimum))
+            .to.emit(f.clearing, "NoncesCancelled")
+            .withArgs(f.s.alice.address, minimum);
+          expect(await f.clearing.minNonceOf(f.s.alice.address)).to.equal(minimum);
+          expect((await f.clearing.orderState(f.s.alice.address, minimum - 1n)).finished).to.equal(true);
+          expect(await f.clearing.orderState(f.s.alice.address, minimum)).to.deep.equal([0n, false]);
+          const tradeId = await nextTradeId(f);
+          const orders = [
+            ...(await pair(f, { nonce: 7n }, { nonce: minimum - 5n })),
+            ...(await pair(f, { nonce: 8n }, { nonce: minimum })),
+          ];
+          const r = await outcomes(
+            f,
+            f.exchange.settle(batch({ orders, fills: [fill(tradeId, 0, 1, 1n), fill(tradeId + 1n, 2, 3, 1n)] })),
+          );
+          expect(r).to.deep.equal({ settled: [tradeId + 1n], rejected: [[tradeId, Reason.Cancelled]], withdrawn: 0 });
+        }
+        await expect(f.clearing.connect(f.s.alice).cancelNoncesBelow(large))
+          .to.be.revertedWithCustomError(f.clearing, "ClearingNonceNotIncreasing")
+          .withArgs(2n ** 256n - 1n, large);
+        // Alice's cash, which shares a slot with her minimum nonce, moved only with her four sales.
+        expect(await f.clearing.balanceOf(f.s.alice.address, f.manifest.contracts.CashToken, 0n)).to.equal(
+          DEPOSITS.alice.cash + 4n * (PRICE - fee(PRICE, FEES.maker)),
+        );
       });
 
       it("refuses a minimum that does not go up", async function () {
