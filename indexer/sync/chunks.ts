@@ -6,6 +6,8 @@ import type { RpcError } from "./rpc";
  */
 export class AdaptiveRange {
   private current: number;
+  /** Below the smallest range a node refused: never grown back to. */
+  private ceiling: number;
 
   constructor(
     initial: number,
@@ -16,6 +18,7 @@ export class AdaptiveRange {
     readonly quickMs = 1_000,
   ) {
     this.current = Math.max(1, Math.min(initial, max));
+    this.ceiling = max;
   }
 
   get size(): number {
@@ -29,6 +32,7 @@ export class AdaptiveRange {
   shrinkFor(err: RpcError, tried: number): boolean {
     if (!isRangeRefusal(err) || tried <= 1) return false;
     const hinted = hintedRange(err.message);
+    this.ceiling = Math.max(1, Math.min(this.ceiling, tried - 1, hinted ?? Infinity));
     this.current = Math.max(1, Math.min(hinted ?? Math.floor(tried / 2), Math.floor(tried / 2) || 1));
     return true;
   }
@@ -36,7 +40,7 @@ export class AdaptiveRange {
   /** After a successful range. */
   after(logs: number, ms: number): void {
     if (logs > this.heavyLogs) this.current = Math.max(1, Math.floor(this.current / 2));
-    else if (ms < this.quickMs && logs < this.heavyLogs / 2) this.current = Math.min(this.max, this.current * 2);
+    else if (ms < this.quickMs && logs < this.heavyLogs / 2) this.current = Math.min(this.ceiling, this.current * 2);
   }
 }
 
