@@ -14,10 +14,6 @@ export const INDEXER_ERRORS = {
     kind: "internal",
     help: "The chain replaced more blocks than ETS_INDEXER_MAX_REORG_DEPTH allows (blocks thought final changed). Stop the indexer, delete its database and let it index again from the deployment block; check the node's consensus.",
   },
-  INDEXER_NODE_UNREACHABLE: {
-    kind: "retryable",
-    help: "The chain's JSON-RPC node does not answer; the indexer waits and retries by itself, and GraphQL `indexerStatus` says how far behind it is.",
-  },
   BLOCK_BEYOND_INDEXED: {
     kind: "validation",
     help: "A `block: { number }` argument names a block above the last one indexed. Ask `indexerStatus { indexedBlock }` for the highest block that can be read.",
@@ -29,10 +25,6 @@ export const INDEXER_ERRORS = {
   INVALID_ARGUMENT: {
     kind: "validation",
     help: "An argument is out of range or malformed (a negative `first`, an address that is not 20 bytes of hex, a number that is not a whole number). The message names it.",
-  },
-  NOT_FOUND: {
-    kind: "not_found",
-    help: "The entity, account or year asked for is not in the index (never registered, or not indexed yet).",
   },
   GRAPHQL_VALIDATION_FAILED: {
     kind: "validation",
