@@ -5,6 +5,7 @@ import type { Database } from "../store/schema";
 import { clearDerived } from "../store/versioned";
 import type { Deployment, Handlers } from "./context";
 import { HANDLERS } from "./handlers";
+import { State } from "./state";
 
 export function deploymentOf(manifest: Manifest): Deployment {
   const byName = new Map<string, string>();
@@ -21,9 +22,10 @@ export function deploymentOf(manifest: Manifest): Deployment {
 }
 
 /**
- * Runs the handlers of `events` (in chain order) inside the caller's transaction. Every derived
- * table is a function of the events alone: the same events give the same rows, whether they come
- * from the chain or from the events table (`rebuildDerived`).
+ * Runs the handlers of `events` (in chain order) and writes what they derived, inside the caller's
+ * transaction. Every derived table is a function of the events alone: the same events give the
+ * same rows, whether they come from the chain or from the events table (`rebuildDerived`), in one
+ * batch or in several.
  */
 export async function applyEvents(
   db: Kysely<Database>,
@@ -31,6 +33,7 @@ export async function applyEvents(
   events: readonly ChainEvent[],
   handlers: Handlers = HANDLERS,
 ): Promise<void> {
+  const state = new State(db);
   let i = 0;
   while (i < events.length) {
     const first = events[i]!;
@@ -39,10 +42,11 @@ export async function applyEvents(
     const tx = events.slice(i, j);
     for (const event of tx) {
       const handler = handlers[`${event.contract}:${event.name}`];
-      if (handler) await handler({ db, event, tx, deployment });
+      if (handler) await handler({ state, event, tx, deployment });
     }
     i = j;
   }
+  await state.flush();
 }
 
 /** Stores events (bulk, in slices small enough for both databases' parameter limits). */
@@ -98,7 +102,6 @@ export async function* storedEvents(db: Kysely<Database>, per = 5_000): AsyncGen
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     after = [last.block_number, last.log_index];
-    // A transaction's events must reach the handlers together: hold back a tail that may continue.
     yield rows.map((r) => ({
       blockNumber: r.block_number,
       logIndex: r.log_index,

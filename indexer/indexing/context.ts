@@ -1,11 +1,9 @@
-import type { Kysely } from "kysely";
 import type { Args, ChainEvent, ContractName } from "../sync/decode";
-import type { Database } from "../store/schema";
-import { current, put } from "../store/versioned";
+import type { State } from "./state";
 
-/** What a handler gets: the open transaction, the event, and every event of its transaction. */
+/** What a handler gets: the batch's state, the event, and every event of its transaction. */
 export interface HandlerContext {
-  db: Kysely<Database>;
+  state: State;
   event: ChainEvent;
   /** The events of the same transaction from the deployment's contracts, in log order. */
   tx: readonly ChainEvent[];
@@ -54,20 +52,20 @@ export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** Adds to an account's balance and locked units of a token id. */
 export async function adjustHolding(
-  db: Kysely<Database>,
+  state: State,
   block: bigint,
   account: string,
   token: string,
   tokenId: bigint,
   delta: { balance?: bigint; locked?: bigint },
 ): Promise<void> {
-  const cur = await current(db, "holdings", { account, token, token_id: tokenId });
+  const cur = await state.get("holdings", { account, token, token_id: tokenId });
   const balance = (cur?.balance ?? 0n) + (delta.balance ?? 0n);
   const locked = (cur?.locked ?? 0n) + (delta.locked ?? 0n);
   if (balance < 0n || locked < 0n) {
     throw new Error(`holding of ${account} in ${token}:${tokenId} would go negative at block ${block}`);
   }
-  await put(db, "holdings", { account, token, token_id: tokenId, balance, locked }, block, cur ?? null);
+  await state.put("holdings", { account, token, token_id: tokenId, balance, locked }, block);
 }
 
 export type SupplyCounter =
@@ -75,13 +73,13 @@ export type SupplyCounter =
 
 /** Adds to the supply counters of a token id. */
 export async function adjustSupply(
-  db: Kysely<Database>,
+  state: State,
   block: bigint,
   token: string,
   tokenId: bigint,
   delta: Partial<Record<SupplyCounter, bigint>>,
 ): Promise<void> {
-  const cur = await current(db, "supply", { token, token_id: tokenId });
+  const cur = await state.get("supply", { token, token_id: tokenId });
   const next = {
     token,
     token_id: tokenId,
@@ -94,10 +92,10 @@ export async function adjustSupply(
     pending: cur?.pending ?? 0n,
   };
   for (const [k, d] of Object.entries(delta) as [SupplyCounter, bigint][]) next[k] += d;
-  await put(db, "supply", next, block, cur ?? null);
+  await state.put("supply", next, block);
 }
 
 /** A versioned setting (the Clearing fee recipient). */
-export async function setting(db: Kysely<Database>, key: string): Promise<string | undefined> {
-  return (await current(db, "settings", { key }))?.value;
+export async function setting(state: State, key: string): Promise<string | undefined> {
+  return (await state.get("settings", { key }))?.value;
 }

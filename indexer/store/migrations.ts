@@ -22,7 +22,13 @@ async function createVersioned(db: Kysely<unknown>, name: string, key: string[],
   await columns(db.schema.createTable(name) as Table, { ...spec, from_block: "int", to_block: "int?" })
     .addPrimaryKeyConstraint(`${name}_pk`, [...key, "from_block"] as never[])
     .execute();
-  // Current rows (`to_block` null) and rollback (`to_block` above a block).
+  // The current row of a key (`to_block` null) in one index probe, however many versions it has.
+  await db.schema
+    .createIndex(`${name}_current`)
+    .on(name)
+    .columns([...key, "to_block"])
+    .execute();
+  // Rollback: the versions that ended above a block.
   await db.schema.createIndex(`${name}_to_block`).on(name).column("to_block").execute();
 }
 

@@ -1,4 +1,4 @@
-import { Interface, type ParamType, type Result } from "ethers";
+import { Interface, type EventFragment, type ParamType, type Result } from "ethers";
 import { ABIS } from "../../sdk/contracts";
 import type { Manifest } from "../../sdk/manifest";
 import type { RpcLog } from "./rpc";
@@ -25,14 +25,21 @@ export interface ChainEvent {
 
 /** Decodes the logs of the deployment's contracts with their ABIs. */
 export class EventDecoder {
-  private readonly byAddress = new Map<string, { contract: ContractName; iface: Interface }>();
+  private readonly byAddress = new Map<
+    string,
+    { contract: ContractName; iface: Interface; events: Map<string, EventFragment> }
+  >();
 
   constructor(manifest: Manifest) {
     for (const [contract, address] of Object.entries(manifest.contracts)) {
       if (!address) continue;
       const abi = ABIS[contract as ContractName];
       if (!abi) continue;
-      this.byAddress.set(address.toLowerCase(), { contract: contract as ContractName, iface: new Interface(abi) });
+      const iface = new Interface(abi);
+      // topic0 → event, computed once: ethers' own lookup hashes every event signature per log.
+      const events = new Map<string, EventFragment>();
+      iface.forEachEvent((e) => events.set(e.topicHash, e));
+      this.byAddress.set(address.toLowerCase(), { contract: contract as ContractName, iface, events });
     }
   }
 
@@ -59,12 +66,13 @@ export class EventDecoder {
       contract: known.contract,
       address,
     };
-    const parsed = known.iface.parseLog({ topics: log.topics, data: log.data });
-    if (!parsed) {
+    const fragment = log.topics[0] ? known.events.get(log.topics[0].toLowerCase()) : undefined;
+    if (!fragment) {
       // An event the ABI does not know (cannot happen with the deployed code): kept raw.
       return { ...place, name: "(unknown)", args: { topics: log.topics.map((t) => t.toLowerCase()), data: log.data } };
     }
-    return { ...place, name: parsed.name, args: encodeArgs(parsed.fragment.inputs, parsed.args) };
+    const values = known.iface.decodeEventLog(fragment, log.data, log.topics);
+    return { ...place, name: fragment.name, args: encodeArgs(fragment.inputs, values) };
   }
 }
 

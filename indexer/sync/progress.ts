@@ -16,15 +16,20 @@ export class Progress {
     private readonly intervalMs: number,
   ) {}
 
+  /** Called before a step fetches `from`…: starts the clock of a backfill. */
+  begin(from: number): void {
+    if (this.backfilling) return;
+    const now = performance.now();
+    this.backfilling = true;
+    this.startedAt = now;
+    this.startBlock = from;
+    this.events = 0;
+    this.lastLine = now;
+  }
+
   advanced(from: number, to: number, events: number, head: number): void {
     const now = performance.now();
-    if (!this.backfilling) {
-      this.backfilling = true;
-      this.startedAt = now;
-      this.startBlock = from;
-      this.events = 0;
-      this.lastLine = now;
-    }
+    this.begin(from);
     this.events += events;
     if (now - this.lastLine < this.intervalMs || head - to <= 1) return;
     this.lastLine = now;

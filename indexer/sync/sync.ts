@@ -182,6 +182,7 @@ export class Syncer {
     const from = cursor.number + 1;
     const to = Math.min(from + this.range.size - 1, target);
     const t0 = performance.now();
+    this.progress.begin(from);
     let logs: RpcLog[];
     try {
       logs = await rpc.getLogs({ fromBlock: from, toBlock: to, address: this.decoder.addresses });
@@ -209,6 +210,7 @@ export class Syncer {
 
   private async fetchAndCommit(cursor: Cursor, from: number, to: number, logs: RpcLog[]): Promise<number> {
     const { rpc } = this.opts;
+    const started = performance.now();
     const withLogs = [...new Set(logs.map((l) => Number(l.blockNumber)))].sort((a, b) => a - b);
     const full = await rpc.blocks(withLogs, true);
     const byNumber = new Map<number, RpcBlock>();
@@ -231,6 +233,7 @@ export class Syncer {
         throw new ChainMoved(`block ${Number(l.blockNumber)} changed`);
     }
 
+    const fetched = performance.now();
     const events: ChainEvent[] = logs
       .map((l) => this.decoder.decode(l, BigInt(byNumber.get(Number(l.blockNumber))!.timestamp)))
       .sort((a, b) =>
@@ -250,16 +253,16 @@ export class Syncer {
         })),
     );
 
+    const decoded = performance.now();
     await this.opts.store.db.transaction().execute(async (trx) => {
-      if (withLogs.length > 0) {
+      const blockRows = withLogs.map((n) => {
+        const b = byNumber.get(n)!;
+        return { number: BigInt(n), hash: b.hash, parent_hash: b.parentHash, timestamp: BigInt(b.timestamp) };
+      });
+      for (let i = 0; i < blockRows.length; i += 500) {
         await trx
           .insertInto("blocks")
-          .values(
-            withLogs.map((n) => {
-              const b = byNumber.get(n)!;
-              return { number: BigInt(n), hash: b.hash, parent_hash: b.parentHash, timestamp: BigInt(b.timestamp) };
-            }),
-          )
+          .values(blockRows.slice(i, i + 500))
           .execute();
       }
       for (let i = 0; i < transactions.length; i += 500) {
@@ -282,6 +285,17 @@ export class Syncer {
           .values({ id: "main", ...cursorRow })
           .execute();
     });
+    this.opts.log.debug(
+      {
+        from,
+        to,
+        events: events.length,
+        blocksMs: Math.round(fetched - started),
+        decodeMs: Math.round(decoded - fetched),
+        commitMs: Math.round(performance.now() - decoded),
+      },
+      "step committed",
+    );
     return events.length;
   }
 

@@ -1,21 +1,20 @@
-import { current, put } from "../../store/versioned";
 import { big, setting, str, type HandlerContext, type Handlers } from "../context";
 
 const FEE_RECIPIENT = "clearing.feeRecipient";
 
 async function adjust(ctx: HandlerContext, trader: string, tokenAddress: string, tokenId: bigint, delta: bigint) {
-  const { db, event, deployment } = ctx;
+  const { state, event, deployment } = ctx;
   const token = deployment.nameOf(tokenAddress) ?? tokenAddress;
-  const cur = await current(db, "trading_balances", { trader, token, token_id: tokenId });
+  const cur = await state.get("trading_balances", { trader, token, token_id: tokenId });
   const balance = (cur?.balance ?? 0n) + delta;
   if (balance < 0n) throw new Error(`trading balance of ${trader} in ${token}:${tokenId} would go negative`);
-  await put(db, "trading_balances", { trader, token, token_id: tokenId, balance }, event.blockNumber, cur ?? null);
+  await state.put("trading_balances", { trader, token, token_id: tokenId, balance }, event.blockNumber);
 }
 
 /** Clearing: trading-account balances, trades, the fee recipient. */
 export const clearingHandlers: Handlers = {
-  "Clearing:FeesSet": async ({ db, event }) => {
-    await put(db, "settings", { key: FEE_RECIPIENT, value: str(event.args, "feeRecipient") }, event.blockNumber);
+  "Clearing:FeesSet": async ({ state, event }) => {
+    await state.put("settings", { key: FEE_RECIPIENT, value: str(event.args, "feeRecipient") }, event.blockNumber);
   },
   "Clearing:Deposited": (ctx) => {
     const a = ctx.event.args;
@@ -26,7 +25,7 @@ export const clearingHandlers: Handlers = {
     return adjust(ctx, str(a, "trader"), str(a, "token"), big(a, "tokenId"), -big(a, "amount"));
   },
   "Clearing:TradeSettled": async (ctx) => {
-    const { db, event, deployment } = ctx;
+    const { state, event, deployment } = ctx;
     const a = event.args;
     const buyer = str(a, "buyer");
     const seller = str(a, "seller");
@@ -44,29 +43,26 @@ export const clearingHandlers: Handlers = {
     await adjust(ctx, seller, cash, 0n, notional - sellerFee);
     await adjust(ctx, buyer, tokenAddress, tokenId, quantity);
     if (buyerFee + sellerFee !== 0n) {
-      const recipient = await setting(db, FEE_RECIPIENT);
+      const recipient = await setting(state, FEE_RECIPIENT);
       if (!recipient) throw new Error(`trade ${big(a, "tradeId")} pays fees but no fee recipient was set`);
       await adjust(ctx, recipient, cash, 0n, buyerFee + sellerFee);
     }
-    await db
-      .insertInto("trades")
-      .values({
-        block_number: event.blockNumber,
-        log_index: event.logIndex,
-        trade_id: big(a, "tradeId"),
-        buyer,
-        seller,
-        token: deployment.nameOf(tokenAddress) ?? tokenAddress,
-        token_id: tokenId,
-        quantity,
-        price,
-        buy_order_hash: str(a, "buyOrderHash"),
-        sell_order_hash: str(a, "sellOrderHash"),
-        buyer_fee: buyerFee,
-        seller_fee: sellerFee,
-        tx_hash: event.txHash,
-        timestamp: event.timestamp,
-      })
-      .execute();
+    state.insert("trades", {
+      block_number: event.blockNumber,
+      log_index: event.logIndex,
+      trade_id: big(a, "tradeId"),
+      buyer,
+      seller,
+      token: deployment.nameOf(tokenAddress) ?? tokenAddress,
+      token_id: tokenId,
+      quantity,
+      price,
+      buy_order_hash: str(a, "buyOrderHash"),
+      sell_order_hash: str(a, "sellOrderHash"),
+      buyer_fee: buyerFee,
+      seller_fee: sellerFee,
+      tx_hash: event.txHash,
+      timestamp: event.timestamp,
+    });
   },
 };

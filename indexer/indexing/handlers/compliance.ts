@@ -1,4 +1,4 @@
-import { current, put, type Values } from "../../store/versioned";
+import type { Values } from "../../store/versioned";
 import { big, bool, str, type HandlerContext, type Handlers } from "../context";
 import { adjustSupply } from "../context";
 
@@ -17,8 +17,8 @@ function statusOf(p: Position, closedStatus?: string): string {
 
 /** Changes an entity's position for a year (created empty on first use). */
 async function position(ctx: HandlerContext, entityId: bigint, year: bigint, change: (p: Position) => Position | void) {
-  const { db, event } = ctx;
-  const cur = await current(db, "compliance", { entity_id: entityId, year });
+  const { state, event } = ctx;
+  const cur = await state.get("compliance", { entity_id: entityId, year });
   const base: Position = cur
     ? { ...cur }
     : {
@@ -36,16 +36,16 @@ async function position(ctx: HandlerContext, entityId: bigint, year: bigint, cha
       };
   const next = change(base) ?? base;
   next.status = statusOf(next, next.status);
-  await put(db, "compliance", next, event.blockNumber, cur ?? null);
+  await state.put("compliance", next, event.blockNumber);
 }
 
 type Report = Values<"reports">;
 
 async function report(ctx: HandlerContext, change: (r: Report) => void) {
-  const { db, event } = ctx;
+  const { state, event } = ctx;
   const entityId = big(event.args, "entityId");
   const year = big(event.args, "year");
-  const cur = await current(db, "reports", { entity_id: entityId, year });
+  const cur = await state.get("reports", { entity_id: entityId, year });
   const next: Report = cur
     ? { ...cur }
     : {
@@ -66,26 +66,22 @@ async function report(ctx: HandlerContext, change: (r: Report) => void) {
         reason: null,
       };
   change(next);
-  await put(db, "reports", next, event.blockNumber, cur ?? null);
+  await state.put("reports", next, event.blockNumber);
 }
 
 async function fact<T extends "allocations" | "surrenders" | "cancellations" | "certificates">(
-  { db, event }: HandlerContext,
+  { state, event }: HandlerContext,
   table: T,
   values: Record<string, unknown>,
 ) {
-  await db
-    .insertInto(table)
-    .values({ block_number: event.blockNumber, log_index: event.logIndex, ...values } as never)
-    .execute();
+  state.insert(table, { block_number: event.blockNumber, log_index: event.logIndex, ...values });
 }
 
 /** Allocation: caps, allocations (plan, reserve, claw-back), coverage. */
 export const allocationHandlers: Handlers = {
-  "Allocation:CapSet": async ({ db, event }) => {
+  "Allocation:CapSet": async ({ state, event }) => {
     const a = event.args;
-    await put(
-      db,
+    await state.put(
       "caps",
       { year: big(a, "year"), cap: big(a, "cap"), reserve_bps: big(a, "reserveBps"), reserve: big(a, "reserve") },
       event.blockNumber,
@@ -134,7 +130,7 @@ export const allocationHandlers: Handlers = {
       new_entrant: 0n,
       reason: str(a, "reason"),
     });
-    await adjustSupply(ctx.db, ctx.event.blockNumber, "AllowanceToken", big(a, "vintage"), {
+    await adjustSupply(ctx.state, ctx.event.blockNumber, "AllowanceToken", big(a, "vintage"), {
       clawed_back: big(a, "amount"),
     });
   },
@@ -213,7 +209,7 @@ export const complianceHandlers: Handlers = {
       amount,
       tx_hash: ctx.event.txHash,
     });
-    await adjustSupply(ctx.db, ctx.event.blockNumber, "AllowanceToken", big(a, "vintage"), { surrendered: amount });
+    await adjustSupply(ctx.state, ctx.event.blockNumber, "AllowanceToken", big(a, "vintage"), { surrendered: amount });
     await position(ctx, big(a, "entityId"), big(a, "year"), (p) => void (p.allowances_surrendered += amount));
   },
   "Compliance:OffsetsSurrendered": async (ctx) => {
@@ -228,7 +224,7 @@ export const complianceHandlers: Handlers = {
       amount,
       tx_hash: ctx.event.txHash,
     });
-    await adjustSupply(ctx.db, ctx.event.blockNumber, "OffsetToken", big(a, "batchId"), { surrendered: amount });
+    await adjustSupply(ctx.state, ctx.event.blockNumber, "OffsetToken", big(a, "batchId"), { surrendered: amount });
     await position(ctx, big(a, "entityId"), big(a, "year"), (p) => void (p.offsets_surrendered += amount));
   },
   "Compliance:ComplianceResult": (ctx) => {
@@ -254,7 +250,7 @@ export const complianceHandlers: Handlers = {
       token_id: big(a, "id"),
       amount: big(a, "amount"),
     });
-    await adjustSupply(ctx.db, ctx.event.blockNumber, offset ? "OffsetToken" : "AllowanceToken", big(a, "id"), {
+    await adjustSupply(ctx.state, ctx.event.blockNumber, offset ? "OffsetToken" : "AllowanceToken", big(a, "id"), {
       cancelled: big(a, "amount"),
     });
   },

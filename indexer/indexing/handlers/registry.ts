@@ -1,4 +1,3 @@
-import { current, put } from "../../store/versioned";
 import { big, str, type HandlerContext, type Handlers } from "../context";
 
 export const CATEGORIES = ["none", "covered_entity", "institution", "individual", "verifier", "exchange"] as const;
@@ -15,24 +14,21 @@ export const SECTORS = [
 
 const named = (list: readonly string[], i: bigint) => list[Number(i)] ?? `unknown_${i}`;
 
-async function setStatus({ db, event }: HandlerContext, wallet: string, status: string): Promise<void> {
-  const cur = await current(db, "accounts", { wallet });
+async function setStatus({ state, event }: HandlerContext, wallet: string, status: string): Promise<void> {
+  const cur = await state.get("accounts", { wallet });
   if (!cur) throw new Error(`account ${wallet} changes status before it was opened`);
-  await put(
-    db,
+  await state.put(
     "accounts",
     { wallet, entity_id: cur.entity_id, status, opened_block: cur.opened_block },
     event.blockNumber,
-    cur,
   );
 }
 
 /** ParticipantRegistry: entities, accounts and their status history. */
 export const registryHandlers: Handlers = {
-  "ParticipantRegistry:EntityRegistered": async ({ db, event }) => {
+  "ParticipantRegistry:EntityRegistered": async ({ state, event }) => {
     const a = event.args;
-    await put(
-      db,
+    await state.put(
       "entities",
       {
         entity_id: big(a, "entityId"),
@@ -43,12 +39,10 @@ export const registryHandlers: Handlers = {
         registered_block: event.blockNumber,
       },
       event.blockNumber,
-      null,
     );
   },
-  "ParticipantRegistry:AccountOpened": async ({ db, event }) => {
-    await put(
-      db,
+  "ParticipantRegistry:AccountOpened": async ({ state, event }) => {
+    await state.put(
       "accounts",
       {
         wallet: str(event.args, "wallet"),
@@ -57,7 +51,6 @@ export const registryHandlers: Handlers = {
         opened_block: event.blockNumber,
       },
       event.blockNumber,
-      null,
     );
   },
   "ParticipantRegistry:AccountFrozen": (ctx) => setStatus(ctx, str(ctx.event.args, "wallet"), "frozen"),

@@ -1,5 +1,4 @@
 import type { ContractName } from "../../sync/decode";
-import { current, put } from "../../store/versioned";
 import {
   ZERO_ADDRESS,
   adjustHolding,
@@ -37,18 +36,18 @@ function causeOf(ctx: HandlerContext): "release" | "forced" | "recovery" | "imme
 
 /** One unit movement of a token (a mint when `from` is zero, a burn when `to` is). */
 async function move(ctx: HandlerContext, from: string, to: string, id: bigint, amount: bigint, part: number) {
-  const { db, event, deployment } = ctx;
+  const { state, event, deployment } = ctx;
   const token = event.contract;
   const block = event.blockNumber;
   const clearing = deployment.address("Clearing");
-  if (from !== ZERO_ADDRESS) await adjustHolding(db, block, from, token, id, { balance: -amount });
-  if (to !== ZERO_ADDRESS) await adjustHolding(db, block, to, token, id, { balance: amount });
+  if (from !== ZERO_ADDRESS) await adjustHolding(state, block, from, token, id, { balance: -amount });
+  if (to !== ZERO_ADDRESS) await adjustHolding(state, block, to, token, id, { balance: amount });
   const supply: Parameters<typeof adjustSupply>[4] = {};
   if (from === ZERO_ADDRESS) supply.minted = amount;
   if (to === ZERO_ADDRESS) supply.burned = amount;
   if (to === clearing) supply.in_trading = (supply.in_trading ?? 0n) + amount;
   if (from === clearing) supply.in_trading = (supply.in_trading ?? 0n) - amount;
-  await adjustSupply(db, block, token, id, supply);
+  await adjustSupply(state, block, token, id, supply);
   if (from === ZERO_ADDRESS || to === ZERO_ADDRESS) return;
 
   const cause = causeOf(ctx);
@@ -60,8 +59,7 @@ async function move(ctx: HandlerContext, from: string, to: string, id: bigint, a
     );
     caseRef = forced ? str(forced.args, "caseRef") : null;
   }
-  await put(
-    db,
+  await state.put(
     "transfers",
     {
       transfer_key: `${event.txHash}:${event.logIndex}${part > 0 ? `:${part}` : ""}`,
@@ -81,35 +79,33 @@ async function move(ctx: HandlerContext, from: string, to: string, id: bigint, a
       closed_block: block,
     },
     block,
-    null,
   );
 }
 
 async function closePending(ctx: HandlerContext, status: "cancelled" | "blocked" | "executed", caseRef?: string) {
-  const { db, event } = ctx;
+  const { state, event } = ctx;
   const pendingId = big(event.args, "transferId");
-  const cur = await current(db, "transfers", { token: event.contract, pending_id: pendingId });
+  const key = await state.pendingTransferKey(event.contract, pendingId);
+  const cur = key === undefined ? undefined : await state.get("transfers", { transfer_key: key });
   if (!cur) throw new Error(`${event.contract} pending transfer ${pendingId} closed before it was created`);
-  await put(
-    db,
+  await state.put(
     "transfers",
     { ...cur, status, closed_block: event.blockNumber, case_ref: caseRef ?? cur.case_ref },
     event.blockNumber,
-    cur,
   );
-  await adjustHolding(db, event.blockNumber, cur.from, cur.token, cur.token_id, { locked: -cur.amount });
-  await adjustSupply(db, event.blockNumber, cur.token, cur.token_id, { pending: -cur.amount });
+  await adjustHolding(state, event.blockNumber, cur.from, cur.token, cur.token_id, { locked: -cur.amount });
+  await adjustSupply(state, event.blockNumber, cur.token, cur.token_id, { pending: -cur.amount });
 }
 
 function tokenHandlers(token: ContractName): Handlers {
   const handlers: Handlers = {
-    [`${token}:TransferPending`]: async ({ db, event }) => {
+    [`${token}:TransferPending`]: async ({ state, event }) => {
       const a = event.args;
+      state.rememberPending(token, big(a, "transferId"), `${event.txHash}:${event.logIndex}`);
       const from = str(a, "from");
       const id = big(a, "id");
       const amount = big(a, "amount");
-      await put(
-        db,
+      await state.put(
         "transfers",
         {
           transfer_key: `${event.txHash}:${event.logIndex}`,
@@ -129,10 +125,9 @@ function tokenHandlers(token: ContractName): Handlers {
           closed_block: null,
         },
         event.blockNumber,
-        null,
       );
-      await adjustHolding(db, event.blockNumber, from, token, id, { locked: amount });
-      await adjustSupply(db, event.blockNumber, token, id, { pending: amount });
+      await adjustHolding(state, event.blockNumber, from, token, id, { locked: amount });
+      await adjustSupply(state, event.blockNumber, token, id, { pending: amount });
     },
     [`${token}:PendingTransferCancelled`]: (ctx) => closePending(ctx, "cancelled"),
     [`${token}:PendingTransferExecuted`]: (ctx) => closePending(ctx, "executed"),
@@ -167,23 +162,20 @@ export const tokenHandlersAll: Handlers = {
   ...tokenHandlers("AllowanceToken"),
   ...tokenHandlers("OffsetToken"),
   ...tokenHandlers("CashToken"),
-  "OffsetToken:OffsetBatchImported": async ({ db, event }) => {
+  "OffsetToken:OffsetBatchImported": async ({ state, event }) => {
     const a = event.args;
-    await db
-      .insertInto("ccer_batches")
-      .values({
-        block_number: event.blockNumber,
-        log_index: event.logIndex,
-        batch_id: big(a, "batchId"),
-        to: str(a, "to"),
-        amount: big(a, "amount"),
-        project_id: str(a, "projectId"),
-        project_type: str(a, "projectType"),
-        hydro: bool(a, "hydro") ? 1n : 0n,
-        reduction_start: big(a, "reductionStart"),
-        reduction_end: big(a, "reductionEnd"),
-        origin_ref: str(a, "originRef"),
-      })
-      .execute();
+    state.insert("ccer_batches", {
+      block_number: event.blockNumber,
+      log_index: event.logIndex,
+      batch_id: big(a, "batchId"),
+      to: str(a, "to"),
+      amount: big(a, "amount"),
+      project_id: str(a, "projectId"),
+      project_type: str(a, "projectType"),
+      hydro: bool(a, "hydro") ? 1n : 0n,
+      reduction_start: big(a, "reductionStart"),
+      reduction_end: big(a, "reductionEnd"),
+      origin_ref: str(a, "originRef"),
+    });
   },
 };
