@@ -1,6 +1,8 @@
 import type { Handlers } from "../context";
 import { clearingHandlers } from "./clearing";
-import { allocationHandlers, complianceHandlers, reportingHandlers } from "./compliance";
+import { allocationHandlers } from "./allocation";
+import { complianceHandlers } from "./compliance";
+import { reportingHandlers } from "./reporting";
 import { registryHandlers } from "./registry";
 import { tokenHandlersAll } from "./tokens";
 
