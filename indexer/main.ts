@@ -49,6 +49,12 @@ async function main(): Promise<void> {
   }
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
+  // Run by `npm start`: its standard input is a pipe from the orchestrator, closed when it dies.
+  if (process.env.ETS_EXIT_WITH_STDIN === "1") {
+    process.stdin.on("end", () => void stop(0));
+    process.stdin.on("error", () => void stop(0));
+    process.stdin.resume();
+  }
 }
 
 main().catch((err: unknown) => {
