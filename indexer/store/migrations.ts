@@ -1,5 +1,5 @@
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from "kysely";
-import { Migrator } from "kysely";
+import { Migrator, sql } from "kysely";
 
 // Migrations are code, listed here in order; a new one is appended, never edited once released.
 // Types: `bigint` for every integer (amounts, blocks, ids, flags), `text` for everything else; the
@@ -22,11 +22,14 @@ async function createVersioned(db: Kysely<unknown>, name: string, key: string[],
   await columns(db.schema.createTable(name) as Table, { ...spec, from_block: "int", to_block: "int?" })
     .addPrimaryKeyConstraint(`${name}_pk`, [...key, "from_block"] as never[])
     .execute();
-  // The current row of a key (`to_block` null) in one index probe, however many versions it has.
+  // The current row of a key (`to_block` null) in one probe, however many versions it has; and at
+  // most one current row per key. Partial: it holds only current rows.
   await db.schema
     .createIndex(`${name}_current`)
     .on(name)
-    .columns([...key, "to_block"])
+    .columns(key)
+    .unique()
+    .where(sql.ref("to_block"), "is", null)
     .execute();
   // Rollback: the versions that ended above a block.
   await db.schema.createIndex(`${name}_to_block`).on(name).column("to_block").execute();

@@ -68,6 +68,33 @@ export function atBlock<QB extends { where: (...args: any[]) => any }>(qb: QB, b
 }
 
 /**
+ * The versions in force at `block` of the keys of `table` whose current rows match `narrow` (e.g. an
+ * account's holdings): for each such key, the version with the greatest `from_block` ≤ `block`,
+ * found through the primary key — O(keys × log versions), however long the history. Keys created
+ * after `block` have no row. Each key has a current row (a key is never deleted), so the current
+ * rows list every key that ever existed.
+ */
+export async function versionsAt<T extends VersionedTableName>(
+  db: Kysely<Database>,
+  table: T,
+  block: bigint,
+  narrow: (current: any) => any,
+): Promise<(Values<T> & { from_block: bigint; to_block: bigint | null })[]> {
+  const key = VERSIONED_TABLES[table] as readonly string[];
+  const adb = db as AnyDb;
+  let q = (adb.selectFrom(`${table} as c`) as any).innerJoin(`${table} as v`, (join: any) => {
+    for (const k of key) join = join.onRef(`v.${k}`, "=", `c.${k}`);
+    return join;
+  });
+  q = narrow(q.where("c.to_block", "is", null)).where("v.from_block", "=", (eb: any) => {
+    let m = eb.selectFrom(`${table} as m`).select(eb.fn.max("m.from_block").as("f"));
+    for (const k of key) m = m.whereRef(`m.${k}`, "=", `c.${k}`);
+    return m.where("m.from_block", "<=", block);
+  });
+  return q.selectAll("v").execute();
+}
+
+/**
  * Takes every table back to the end of block `ancestor`: facts, events, transactions and blocks
  * above it are deleted; versions that start above it are deleted and those that ended above it are
  * current again. Run inside the transaction that also moves the cursor.

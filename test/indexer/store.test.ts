@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openStore, type Store, type StoreOptions } from "../../indexer/store/open";
-import { atBlock, current, put, rollbackTo } from "../../indexer/store/versioned";
+import { atBlock, current, put, rollbackTo, versionsAt } from "../../indexer/store/versioned";
 import { Rpc } from "../../indexer/sync/rpc";
 import { Syncer } from "../../indexer/sync/sync";
 import type { Manifest } from "../../sdk/manifest";
@@ -129,6 +129,26 @@ describe("indexer store", function () {
         expect((await current(store.db, "holdings", key))?.from_block).to.equal(12n);
         await store.db.transaction().execute((trx) => rollbackTo(trx, 9n));
         expect(await current(store.db, "holdings", key)).to.equal(undefined);
+      });
+
+      it("reads all of an account's holdings at a past block in one query, whatever their history", async function () {
+        const h = (token: string, id: bigint, balance: bigint, block: bigint) =>
+          put(store.db, "holdings", { account: "0x999", token, token_id: id, balance, locked: 0n }, block);
+        for (let b = 1n; b <= 200n; b++) await h("AllowanceToken", 2014n, b * 10n, b);
+        await h("OffsetToken", 3n, 5n, 50n);
+        await h("AllowanceToken", 2015n, 1n, 150n);
+        const at = async (block: bigint) =>
+          (await versionsAt(store.db, "holdings", block, (q) => q.where("c.account", "=", "0x999")))
+            .map((r) => `${r.token}:${r.token_id}=${r.balance}@${r.from_block}`)
+            .sort();
+        expect(await at(0n)).to.deep.equal([]);
+        expect(await at(49n)).to.deep.equal(["AllowanceToken:2014=490@49"]);
+        expect(await at(120n)).to.deep.equal(["AllowanceToken:2014=1200@120", "OffsetToken:3=5@50"]);
+        expect(await at(1000n)).to.deep.equal([
+          "AllowanceToken:2014=2000@200",
+          "AllowanceToken:2015=1@150",
+          "OffsetToken:3=5@50",
+        ]);
       });
 
       it("refuses to index another deployment into a database that indexes one", async function () {

@@ -1,4 +1,4 @@
-import { atBlock } from "../../store/versioned";
+import { versionsAt } from "../../store/versioned";
 import { address, bigintArg, block as blockArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import * as map from "../mappers";
 import type { GraphQLContext } from "./context";
@@ -17,13 +17,27 @@ type BlockInput = { number: number } | null | undefined;
 async function holdingsOf(ctx: GraphQLContext, wallets: string[], block: BlockInput) {
   if (wallets.length === 0) return [];
   const at = await blockArg(ctx.store, block);
-  const rows = await atBlock(ctx.store.db.selectFrom("holdings").selectAll().where("account", "in", wallets), at)
-    .where((eb) => eb.or([eb("balance", ">", 0n), eb("locked", ">", 0n)]))
-    .orderBy("account")
-    .orderBy("token")
-    .orderBy("token_id")
-    .execute();
-  return rows.map(map.holding);
+  const rows =
+    at === undefined
+      ? await ctx.store.db
+          .selectFrom("holdings")
+          .selectAll()
+          .where("account", "in", wallets)
+          .where("to_block", "is", null)
+          .execute()
+      : await versionsAt(ctx.store.db, "holdings", at, (q) => q.where("c.account", "in", wallets));
+  rows.sort((a, b) =>
+    a.account !== b.account
+      ? a.account < b.account
+        ? -1
+        : 1
+      : a.token !== b.token
+        ? a.token < b.token
+          ? -1
+          : 1
+        : Number(a.token_id - b.token_id),
+  );
+  return rows.filter((r) => r.balance > 0n || r.locked > 0n).map(map.holding);
 }
 
 export const entityResolvers = {

@@ -1,10 +1,23 @@
+import type { SelectQueryBuilder } from "kysely";
 import { indexerError } from "../../errors";
-import { atBlock } from "../../store/versioned";
+import type { Database } from "../../store/schema";
 import { block as blockArg } from "../args";
 import * as map from "../mappers";
 import type { GraphQLContext } from "./context";
 
 type BlockInput = { number: number } | null | undefined;
+
+/**
+ * The version of one key in force at `block` (the current one when undefined): the last version
+ * starting at or before it, one probe of the primary key (key…, from_block).
+ */
+function latest<TB extends "supply" | "compliance", O>(
+  qb: SelectQueryBuilder<Database, TB, O>,
+  block: bigint | undefined,
+) {
+  const q = block === undefined ? qb.where("to_block", "is", null) : qb.where("from_block", "<=", block as never);
+  return q.orderBy("from_block", "desc").limit(1).executeTakeFirst();
+}
 
 export const stateResolvers = {
   Query: {
@@ -27,10 +40,10 @@ export const stateResolvers = {
       } else {
         throw indexerError("INVALID_ARGUMENT", "give a vintage, or a token and its tokenId");
       }
-      const row = await atBlock(
+      const row = await latest(
         ctx.store.db.selectFrom("supply").selectAll().where("token", "=", token).where("token_id", "=", id),
         at,
-      ).executeTakeFirst();
+      );
       return row ? map.supply(row) : null;
     },
     complianceStatus: async (
@@ -39,14 +52,14 @@ export const stateResolvers = {
       ctx: GraphQLContext,
     ) => {
       const at = await blockArg(ctx.store, args.block);
-      const row = await atBlock(
+      const row = await latest(
         ctx.store.db
           .selectFrom("compliance")
           .selectAll()
           .where("entity_id", "=", args.entity)
           .where("year", "=", BigInt(args.year)),
         at,
-      ).executeTakeFirst();
+      );
       return row ? map.position(row) : null;
     },
   },
