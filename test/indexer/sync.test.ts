@@ -38,6 +38,24 @@ describe("indexer sync against a real node", function () {
     });
   }
 
+  it("decodes events of static arguments by its fast path exactly as ethers' ABI decoder does", async function () {
+    const { EventDecoder } = await import("../../indexer/sync/decode");
+    const decoder = new EventDecoder(world.manifest);
+    const rpc = new Rpc(world.node.url);
+    const logs = await rpc.getLogs({
+      fromBlock: world.manifest.deploymentBlock,
+      toBlock: await world.provider.getBlockNumber(),
+      address: decoder.addresses,
+    });
+    const names = new Set<string>();
+    for (const l of logs) {
+      const fast = decoder.decode(l, 0n);
+      expect(fast, `${fast.contract}:${fast.name}`).to.deep.equal(decoder.decode(l, 0n, true));
+      names.add(fast.name);
+    }
+    expect(names.size).to.be.greaterThan(20);
+  });
+
   const stores: { name: string; options: () => Promise<StoreOptions | undefined> }[] = [
     {
       name: "SQLite",
