@@ -109,4 +109,49 @@ describe("indexer reorg handling", function () {
     expect(amounts.every((a) => a.amount === 11n)).to.equal(true);
     await expectSameAsFreshIndex();
   });
+
+  it("stops with INDEXER_REORG_TOO_DEEP when more blocks changed than the configured depth", async function () {
+    const shallow = await createIndexer({
+      rpcUrl: world.node.url,
+      manifest: world.manifest,
+      store: { sqliteFile: path.join(dir, "shallow.sqlite") },
+      log,
+      sync: { maxReorgDepth: 2 },
+    });
+    try {
+      const snapshot = await world.provider.send("evm_snapshot", []);
+      await world.churn(6);
+      await shallow.syncer.syncToHead();
+      const before = await dump(shallow.store);
+      await world.provider.send("evm_revert", [snapshot]);
+      await world.churn(8);
+      try {
+        await shallow.syncer.syncToHead();
+        expect.fail("rolled back a reorg deeper than allowed");
+      } catch (err) {
+        expect((err as { code?: string }).code).to.equal("INDEXER_REORG_TOO_DEEP");
+      }
+      // Nothing was changed.
+      expect(await dump(shallow.store)).to.deep.equal(before);
+    } finally {
+      await shallow.close();
+    }
+  });
+
+  it("stays the configured number of confirmations behind the head", async function () {
+    const behind = await createIndexer({
+      rpcUrl: world.node.url,
+      manifest: world.manifest,
+      store: { sqliteFile: path.join(dir, "confirmations.sqlite") },
+      log,
+      sync: { confirmations: 3 },
+    });
+    try {
+      const status = await behind.syncer.syncToHead();
+      const head = await world.provider.getBlockNumber();
+      expect(status).to.include({ indexedBlock: head - 3, head, behind: 0 });
+    } finally {
+      await behind.close();
+    }
+  });
 });
