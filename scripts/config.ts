@@ -52,6 +52,11 @@ const envSchema = z.object({
   ETS_BLOCK_TIME: integer(0, 60).default("1"),
   /** Whether to run the exchange (REST + WebSocket, settlement). Default `true`. */
   ETS_EXCHANGE: flag.default("true"),
+  /**
+   * Whether to run the indexer (sync + GraphQL at http://127.0.0.1:8700/graphql; its own settings
+   * in `indexer/config.ts`). Default `true`.
+   */
+  ETS_INDEXER: flag.default("true"),
   /** Maker fee of the exchange in basis points, set on the Clearing contract at deployment. Default `2`. */
   ETS_MAKER_FEE_BPS: integer(0, 100).default("2"),
   /** Taker fee in basis points. Default `5`. */
@@ -74,6 +79,7 @@ export interface StartConfig {
   enforcementDelay: number;
   blockTime: number;
   exchange: boolean;
+  indexer: boolean;
   makerFeeBps: number;
   takerFeeBps: number;
   logLevel: string;
@@ -111,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StartConfig {
     enforcementDelay: e.ETS_ENFORCEMENT_DELAY,
     blockTime: e.ETS_BLOCK_TIME,
     exchange: e.ETS_EXCHANGE,
+    indexer: e.ETS_INDEXER,
     makerFeeBps: e.ETS_MAKER_FEE_BPS,
     takerFeeBps: e.ETS_TAKER_FEE_BPS,
     logLevel: e.ETS_LOG_LEVEL,

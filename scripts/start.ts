@@ -4,7 +4,7 @@
  *   1. compile the contracts if `artifacts/` or `typechain-types/` is missing;
  *   2. start the chain: Anvil behind the durable JSON-RPC proxy, continuing from `data/chain/`;
  *   3. first start only: keystores, deployment, demo registry; later starts reuse them;
- *   4. start the services that need the chain (the exchange and the indexer plug in here);
+ *   4. start the services that need the chain: the exchange, then the indexer;
  *   5. print the banner and log "ready"; on SIGINT or SIGTERM stop everything in reverse order.
  *
  * Configuration: environment variables, see `scripts/config.ts`.
@@ -98,6 +98,18 @@ async function main(): Promise<void> {
         }),
       );
       running.push({ name: "exchange", url: `${exchange.url}/v1  (OpenAPI: ${exchange.url}/v1/openapi.json)` });
+    }
+    if (stopping) return;
+    if (config.indexer) {
+      const { IndexerService } = await import("./lib/indexer-service");
+      const indexer = await services.start(
+        new IndexerService({
+          rpcUrl: chain.rpcUrl,
+          deploymentsDir: config.deploymentsDir,
+          sqliteFile: path.join(config.dataDir, "indexer.sqlite"),
+        }),
+      );
+      running.push({ name: "indexer", url: `${indexer.url}  (GraphiQL)` });
     }
     if (stopping) return;
 

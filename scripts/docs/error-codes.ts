@@ -7,6 +7,7 @@ import path from "node:path";
 import { CHAIN_ERRORS } from "../../sdk/errors";
 import { CLIENT_ERRORS } from "../../sdk/client-errors";
 import { EXCHANGE_ERRORS } from "../../server/api/error-catalogue";
+import { INDEXER_ERRORS } from "../../indexer/errors";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const ERROR_DOC = path.join(ROOT, "docs", "error-codes.md");
@@ -54,7 +55,7 @@ export function renderErrorDoc(): string {
     'prints `error [CODE]: sentence` (or `{ "error": { "code", "message" } }` with `--json`); the',
     'exchange answers `{ "error": { "code", "message" } }` with the HTTP status shown. Nothing is',
     "changed when an error is reported. This file is generated from the catalogues",
-    "(`sdk/errors.ts`, `sdk/client-errors.ts`, `server/api/error-catalogue.ts`) by",
+    "(`sdk/errors.ts`, `sdk/client-errors.ts`, `server/api/error-catalogue.ts`, `indexer/errors.ts`) by",
     "`npm run docs:errors`; a test keeps it current.",
     "",
     "## Contract errors",
@@ -100,6 +101,18 @@ export function renderErrorDoc(): string {
   );
   for (const [code, spec] of Object.entries(EXCHANGE_ERRORS).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`| \`${code}\` | ${spec.status} | ${cell(spec.help)} |`);
+  }
+  lines.push(
+    "",
+    "## Indexer errors",
+    "",
+    "Raised by the indexer's sync (in its log) and answered by its GraphQL API as `extensions.code`.",
+    "",
+    "| code | kind | why, and how to fix it |",
+    "| --- | --- | --- |",
+  );
+  for (const [code, spec] of Object.entries(INDEXER_ERRORS).sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`| \`${code}\` | ${spec.kind} | ${cell(spec.help)} |`);
   }
   lines.push(
     "",

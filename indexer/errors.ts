@@ -1,0 +1,48 @@
+import { DomainError, type ErrorKind } from "../sdk/errors";
+
+/**
+ * Every error code the indexer raises (sync and GraphQL `extensions.code`): its kind, and why it
+ * happens and how to fix it (the source of `docs/error-codes.md`). A test proves that every code
+ * raised in `indexer/` is listed here.
+ */
+export const INDEXER_ERRORS = {
+  INDEXER_DATABASE_MISMATCH: {
+    kind: "conflict",
+    help: "The indexer's database was built for another chain or another deployment than the manifest names. Point DATABASE_URL / ETS_INDEXER_SQLITE to the right database, or delete it to index this deployment from its first block.",
+  },
+  INDEXER_REORG_TOO_DEEP: {
+    kind: "internal",
+    help: "The chain replaced more blocks than ETS_INDEXER_MAX_REORG_DEPTH allows (blocks thought final changed). Stop the indexer, delete its database and let it index again from the deployment block; check the node's consensus.",
+  },
+  BLOCK_BEYOND_INDEXED: {
+    kind: "validation",
+    help: "A `block: { number }` argument names a block above the last one indexed. Ask `indexerStatus { indexedBlock }` for the highest block that can be read.",
+  },
+  INVALID_CURSOR: {
+    kind: "validation",
+    help: "An `after` cursor was not one this API returned (malformed or from another list). Start again from the first page.",
+  },
+  INVALID_ARGUMENT: {
+    kind: "validation",
+    help: "An argument is out of range or malformed (a negative `first`, an address that is not 20 bytes of hex, a number that is not a whole number). The message names it.",
+  },
+  GRAPHQL_VALIDATION_FAILED: {
+    kind: "validation",
+    help: "The query does not match the schema (an unknown field or argument, a wrong type). GraphiQL at /graphql shows the schema.",
+  },
+  GRAPHQL_PARSE_FAILED: { kind: "validation", help: "The query is not valid GraphQL syntax." },
+  INTERNAL_ERROR: {
+    kind: "internal",
+    help: "An unexpected error in the indexer; the details are in its log. Report it with the query.",
+  },
+} as const satisfies Record<string, { kind: ErrorKind; help: string }>;
+
+export type IndexerErrorCode = keyof typeof INDEXER_ERRORS;
+
+export function indexerError(
+  code: IndexerErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+): DomainError {
+  return new DomainError(code, message, INDEXER_ERRORS[code].kind, details);
+}

@@ -1,0 +1,83 @@
+import { address, bigintArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
+import * as map from "../mappers";
+import type { GraphQLContext } from "./context";
+
+interface TransferWhere {
+  account?: string;
+  from?: string;
+  to?: string;
+  token?: string;
+  tokenId?: bigint;
+  kind?: string;
+  kind_in?: string[];
+  status?: string;
+  status_in?: string[];
+  createdBlock_gt?: number;
+  createdBlock_lt?: number;
+}
+
+const nonEmpty = (list: string[]) => (list.length ? list.map(map.lower) : ["-"]);
+
+export const transferResolvers = {
+  Query: {
+    transfers: async (
+      _: unknown,
+      args: {
+        where?: TransferWhere | null;
+        first?: number | null;
+        after?: string | null;
+        orderDirection?: "asc" | "desc";
+      },
+      ctx: GraphQLContext,
+    ) => {
+      const n = firstArg(args.first);
+      const dir = args.orderDirection ?? "desc";
+      const w = args.where ?? {};
+      let q = ctx.store.db.selectFrom("transfers").where("to_block", "is", null);
+      if (w.account) {
+        const a = address(w.account, "where.account");
+        q = q.where((eb) => eb.or([eb("from", "=", a), eb("to", "=", a)]));
+      }
+      if (w.from) q = q.where("from", "=", address(w.from, "where.from"));
+      if (w.to) q = q.where("to", "=", address(w.to, "where.to"));
+      if (w.token) q = q.where("token", "=", map.CONTRACT_OF_TOKEN[w.token] ?? w.token);
+      if (w.tokenId !== undefined && w.tokenId !== null) q = q.where("token_id", "=", w.tokenId);
+      if (w.kind) q = q.where("kind", "=", map.lower(w.kind));
+      if (w.kind_in) q = q.where("kind", "in", nonEmpty(w.kind_in));
+      if (w.status) q = q.where("status", "=", map.lower(w.status));
+      if (w.status_in) q = q.where("status", "in", nonEmpty(w.status_in));
+      if (w.createdBlock_gt !== undefined && w.createdBlock_gt !== null)
+        q = q.where("created_block", ">", BigInt(w.createdBlock_gt));
+      if (w.createdBlock_lt !== undefined && w.createdBlock_lt !== null)
+        q = q.where("created_block", "<", BigInt(w.createdBlock_lt));
+      const total = await q.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
+      const after = decodeCursor("transfers", args.after);
+      let page = q.selectAll();
+      if (after) {
+        const block = bigintArg(after[0], "cursor");
+        const key = String(after[1]);
+        const op = dir === "asc" ? ">" : "<";
+        page = page.where((eb) =>
+          eb.or([
+            eb("created_block", op, block),
+            eb.and([eb("created_block", "=", block), eb("transfer_key", op, key)]),
+          ]),
+        );
+      }
+      const rows = await page
+        .orderBy("created_block", dir)
+        .orderBy("transfer_key", dir)
+        .limit(n + 1)
+        .execute();
+      const edges = rows.slice(0, n).map((r) => ({
+        cursor: encodeCursor("transfers", [r.created_block.toString(), r.transfer_key]),
+        node: map.transfer(r),
+      }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
+        totalCount: Number(total.n),
+      };
+    },
+  },
+};

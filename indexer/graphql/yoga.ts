@@ -1,0 +1,82 @@
+import fs from "node:fs";
+import path from "node:path";
+import { GraphQLError } from "graphql";
+import { createSchema, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
+import { DomainError } from "../../sdk/errors";
+import type { Store } from "../store/open";
+import type { GraphQLContext, LiveStatus } from "./resolvers/context";
+import { entityResolvers } from "./resolvers/entities";
+import { BigIntScalar } from "./resolvers/scalars";
+import { stateResolvers } from "./resolvers/state";
+import { statusResolvers } from "./resolvers/status";
+import { transferResolvers } from "./resolvers/transfers";
+
+export const SCHEMA_FILE = path.join(__dirname, "schema.graphql");
+
+export interface YogaDeps {
+  store: Store;
+  status: () => LiveStatus;
+  log: Logger;
+}
+
+/**
+ * Gives every error an `extensions.code`: parse and validation errors of graphql-js their own, an
+ * error thrown by a resolver its DomainError code, anything else INTERNAL_ERROR (its message masked
+ * and logged).
+ */
+function errorCodes(log: Logger): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !result || typeof result !== "object" || !("errors" in result) || !result.errors)
+        return;
+      setResult({
+        ...result,
+        errors: (result.errors as GraphQLError[]).map((e) => {
+          if (e.extensions?.code && e.extensions.code !== "INTERNAL_SERVER_ERROR") return e;
+          const original = e.originalError;
+          let code = "GRAPHQL_VALIDATION_FAILED";
+          let message = e.message;
+          let details: Record<string, unknown> | undefined;
+          if (original instanceof DomainError) {
+            code = original.code;
+            message = original.message;
+            details = original.details;
+          } else if (original) {
+            log.error({ err: original, path: e.path }, "resolver failed");
+            code = "INTERNAL_ERROR";
+            message = "Unexpected error.";
+          } else if (/^Syntax Error/.test(e.message)) {
+            code = "GRAPHQL_PARSE_FAILED";
+          }
+          return new GraphQLError(message, {
+            nodes: e.nodes,
+            positions: e.positions,
+            path: e.path,
+            extensions: { ...(e.extensions ?? {}), code, ...(details ? { details: jsonSafe(details) } : {}) },
+          });
+        }),
+      } as typeof result);
+    },
+  };
+}
+
+const jsonSafe = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+
+/** The GraphQL server (GraphiQL at /graphql); `main.ts` or `npm start` listens. */
+export function createIndexerYoga(deps: YogaDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
+  const schema = createSchema<GraphQLContext>({
+    typeDefs: fs.readFileSync(SCHEMA_FILE, "utf8"),
+    resolvers: [{ BigInt: BigIntScalar }, statusResolvers, entityResolvers, transferResolvers, stateResolvers],
+  });
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema: schema as never,
+    graphqlEndpoint: "/graphql",
+    graphiql: { title: "ETS Ledger — regulator's explorer" },
+    // Errors keep their own messages; the plugin masks the unexpected ones.
+    maskedErrors: false,
+    logging: false,
+    context: () => ({ store: deps.store, status: deps.status }),
+    plugins: [errorCodes(deps.log)],
+  });
+}

@@ -1,0 +1,140 @@
+import type { Kysely } from "kysely";
+import type { Manifest } from "../../sdk/manifest";
+import type { ChainEvent, ContractName } from "../sync/decode";
+import type { Database } from "../store/schema";
+import { clearDerived } from "../store/versioned";
+import type { Deployment, Handlers } from "./context";
+import { HANDLERS } from "./handlers";
+import { State } from "./state";
+
+export function deploymentOf(manifest: Manifest): Deployment {
+  const byName = new Map<string, string>();
+  const byAddress = new Map<string, ContractName>();
+  for (const [name, address] of Object.entries(manifest.contracts)) {
+    if (!address) continue;
+    byName.set(name, address.toLowerCase());
+    byAddress.set(address.toLowerCase(), name as ContractName);
+  }
+  return {
+    address: (name) => byName.get(name),
+    nameOf: (address) => byAddress.get(address.toLowerCase()),
+  };
+}
+
+/**
+ * Runs the handlers of `events` (in chain order) and writes what they derived, inside the caller's
+ * transaction. Every derived table is a function of the events alone: the same events give the
+ * same rows, whether they come from the chain or from the events table (`rebuildDerived`), in one
+ * batch or in several.
+ */
+export async function applyEvents(
+  db: Kysely<Database>,
+  deployment: Deployment,
+  events: readonly ChainEvent[],
+  handlers: Handlers = HANDLERS,
+): Promise<void> {
+  const state = new State(db);
+  let i = 0;
+  while (i < events.length) {
+    const first = events[i]!;
+    let j = i + 1;
+    while (j < events.length && events[j]!.txHash === first.txHash && events[j]!.blockNumber === first.blockNumber) j++;
+    const tx = events.slice(i, j);
+    for (const event of tx) {
+      const handler = handlers[`${event.contract}:${event.name}`];
+      if (handler) await handler({ state, event, tx, deployment });
+    }
+    i = j;
+  }
+  await state.flush();
+}
+
+/** Stores events (bulk, in slices small enough for both databases' parameter limits). */
+export async function insertEvents(db: Kysely<Database>, events: readonly ChainEvent[]): Promise<void> {
+  const per = 500;
+  for (let i = 0; i < events.length; i += per) {
+    await db
+      .insertInto("events")
+      .values(
+        events.slice(i, i + per).map((e) => ({
+          block_number: e.blockNumber,
+          log_index: e.logIndex,
+          tx_hash: e.txHash,
+          tx_index: e.txIndex,
+          contract: e.contract,
+          address: e.address,
+          name: e.name,
+          args: JSON.stringify(e.args),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Reads stored events back in chain order, with their block timestamps, `per` at a time. */
+export async function* storedEvents(db: Kysely<Database>, per = 5_000): AsyncGenerator<ChainEvent[]> {
+  let after: [bigint, bigint] = [-1n, -1n];
+  for (;;) {
+    const rows = await db
+      .selectFrom("events")
+      .innerJoin("blocks", "blocks.number", "events.block_number")
+      .select([
+        "events.block_number",
+        "events.log_index",
+        "events.tx_hash",
+        "events.tx_index",
+        "events.contract",
+        "events.address",
+        "events.name",
+        "events.args",
+        "blocks.timestamp",
+      ])
+      .where((eb) =>
+        eb.or([
+          eb("events.block_number", ">", after[0]),
+          eb.and([eb("events.block_number", "=", after[0]), eb("events.log_index", ">", after[1])]),
+        ]),
+      )
+      .orderBy("events.block_number")
+      .orderBy("events.log_index")
+      .limit(per)
+      .execute();
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1]!;
+    after = [last.block_number, last.log_index];
+    yield rows.map((r) => ({
+      blockNumber: r.block_number,
+      logIndex: r.log_index,
+      txHash: r.tx_hash,
+      txIndex: r.tx_index,
+      timestamp: r.timestamp,
+      contract: r.contract as ContractName,
+      address: r.address,
+      name: r.name,
+      args: JSON.parse(r.args) as ChainEvent["args"],
+    }));
+  }
+}
+
+/**
+ * Rebuilds every derived table from the events table, in one transaction: what the indexer would
+ * have derived had it seen those events from the chain.
+ */
+export async function rebuildDerived(db: Kysely<Database>, deployment: Deployment): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await clearDerived(trx);
+    let count = 0;
+    let carry: ChainEvent[] = [];
+    for await (const page of storedEvents(trx)) {
+      const events = [...carry, ...page];
+      // Keep the last block's events for the next page: a transaction never spans two pages then.
+      const lastBlock = events[events.length - 1]!.blockNumber;
+      const cut = events.findIndex((e) => e.blockNumber === lastBlock);
+      await applyEvents(trx, deployment, events.slice(0, cut));
+      count += cut;
+      carry = events.slice(cut);
+    }
+    await applyEvents(trx, deployment, carry);
+    return count + carry.length;
+  });
+}

@@ -1,0 +1,138 @@
+import type { Kysely } from "kysely";
+import { VERSIONED_TABLES, type Database, type FactTableName, type VersionedTableName } from "../store/schema";
+import type { Values } from "../store/versioned";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rows of any table, by name */
+type Row = Record<string, unknown>;
+
+interface Entry {
+  table: VersionedTableName;
+  key: Row;
+  /** The current row in the database when first asked for (null: none). */
+  original: (Row & { from_block: bigint }) | null;
+  /** Versions made in this batch, oldest first, at most one per block. */
+  versions: { from_block: bigint; values: Row }[];
+}
+
+/** Rows per multi-row INSERT: within SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const INSERT_SLICE = 500;
+
+/**
+ * The derived state of one batch of events (one sync step or one rebuild page), in memory: each key
+ * is read from the database once, its versions are kept here, and `flush` writes them with one
+ * UPDATE per key that had a current row and multi-row INSERTs for the rest. Handlers read their own
+ * writes. The result is the same rows as writing each change at once.
+ */
+export class State {
+  private readonly entries = new Map<string, Entry>();
+  private readonly facts = new Map<FactTableName, Row[]>();
+  /** (token, pending id) → transfer key, for pending transfers created or looked up in this batch. */
+  private readonly pending = new Map<string, string>();
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The current value of a key (a copy), or undefined. */
+  async get<T extends VersionedTableName>(table: T, key: Partial<Values<T>>): Promise<Values<T> | undefined> {
+    const e = await this.entry(table, keyOf(table, key as Row));
+    const last = e.versions[e.versions.length - 1];
+    if (last) return { ...last.values } as Values<T>;
+    if (!e.original) return undefined;
+    const { from_block: _f, to_block: _t, ...values } = e.original;
+    return values as Values<T>;
+  }
+
+  /** Makes `values` the value of its key from `block` on. */
+  async put<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): Promise<void> {
+    const e = await this.entry(table, keyOf(table, values as Row));
+    const last = e.versions[e.versions.length - 1];
+    if (last && last.from_block === block) last.values = { ...(values as Row) };
+    else e.versions.push({ from_block: block, values: { ...(values as Row) } });
+  }
+
+  /** Appends a fact row. */
+  insert(table: FactTableName, row: Row): void {
+    const rows = this.facts.get(table) ?? [];
+    rows.push(row);
+    this.facts.set(table, rows);
+  }
+
+  /** The key of the pending transfer `id` of `token`, if it exists. */
+  async pendingTransferKey(token: string, id: bigint): Promise<string | undefined> {
+    const k = `${token}:${id}`;
+    const known = this.pending.get(k);
+    if (known) return known;
+    const row = await this.db
+      .selectFrom("transfers")
+      .select("transfer_key")
+      .where("token", "=", token)
+      .where("pending_id", "=", id)
+      .where("to_block", "is", null)
+      .executeTakeFirst();
+    if (row) this.pending.set(k, row.transfer_key);
+    return row?.transfer_key;
+  }
+
+  rememberPending(token: string, id: bigint, transferKey: string): void {
+    this.pending.set(`${token}:${id}`, transferKey);
+  }
+
+  /** Writes every version and fact of the batch; the State is empty afterwards. */
+  async flush(): Promise<void> {
+    const db = this.db as Kysely<any>;
+    const inserts = new Map<string, Row[]>();
+    const add = (table: string, row: Row) => {
+      const rows = inserts.get(table) ?? [];
+      rows.push(row);
+      inserts.set(table, rows);
+    };
+    for (const e of this.entries.values()) {
+      if (e.versions.length === 0) continue;
+      let versions = e.versions;
+      const first = versions[0]!;
+      if (e.original) {
+        const sameBlock = e.original.from_block === first.from_block;
+        const next = sameBlock ? versions[1] : first;
+        let q = db
+          .updateTable(e.table)
+          .set(sameBlock ? { ...first.values, to_block: next?.from_block ?? null } : { to_block: first.from_block });
+        for (const [c, v] of Object.entries(e.key)) q = q.where(c, "=", v);
+        await q.where("from_block", "=", e.original.from_block).execute();
+        if (sameBlock) versions = versions.slice(1);
+      }
+      versions.forEach((v, i) =>
+        add(e.table, { ...v.values, from_block: v.from_block, to_block: versions[i + 1]?.from_block ?? null }),
+      );
+    }
+    for (const [table, rows] of this.facts) for (const r of rows) add(table, r);
+    for (const [table, rows] of inserts) {
+      for (let i = 0; i < rows.length; i += INSERT_SLICE) {
+        await db
+          .insertInto(table)
+          .values(rows.slice(i, i + INSERT_SLICE))
+          .execute();
+      }
+    }
+    this.entries.clear();
+    this.facts.clear();
+    this.pending.clear();
+  }
+
+  private async entry(table: VersionedTableName, key: Row): Promise<Entry> {
+    const id = `${table}|${JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
+    let e = this.entries.get(id);
+    if (!e) {
+      let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
+      for (const [c, v] of Object.entries(key)) q = q.where(c, "=", v);
+      const original = ((await q.where("to_block", "is", null).executeTakeFirst()) ?? null) as Entry["original"];
+      e = { table, key, original, versions: [] };
+      this.entries.set(id, e);
+    }
+    return e;
+  }
+}
+
+function keyOf(table: VersionedTableName, values: Row): Row {
+  const key: Row = {};
+  for (const c of VERSIONED_TABLES[table]) key[c] = values[c];
+  return key;
+}

@@ -1,0 +1,274 @@
+import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from "kysely";
+import { Migrator, sql } from "kysely";
+
+// Migrations are code, listed here in order; a new one is appended, never edited once released.
+// Types: `bigint` for every integer (amounts, blocks, ids, flags), `text` for everything else; the
+// same DDL runs on SQLite and PostgreSQL.
+
+type Table = CreateTableBuilder<string, never>;
+/** Column kinds: `int` / `text` are NOT NULL, `int?` / `text?` nullable. */
+type Columns = Record<string, "int" | "int?" | "text" | "text?">;
+
+function columns(t: Table, spec: Columns): Table {
+  for (const [name, kind] of Object.entries(spec)) {
+    const type = kind.startsWith("int") ? "bigint" : "text";
+    t = kind.endsWith("?") ? t.addColumn(name, type) : t.addColumn(name, type, (c) => c.notNull());
+  }
+  return t;
+}
+
+/** A versioned table: its key, `from_block` and `to_block` (see `schema.ts`). */
+async function createVersioned(db: Kysely<unknown>, name: string, key: string[], spec: Columns) {
+  await columns(db.schema.createTable(name) as Table, { ...spec, from_block: "int", to_block: "int?" })
+    .addPrimaryKeyConstraint(`${name}_pk`, [...key, "from_block"] as never[])
+    .execute();
+  // The current row of a key (`to_block` null) in one probe, however many versions it has; and at
+  // most one current row per key. Partial: it holds only current rows.
+  await db.schema
+    .createIndex(`${name}_current`)
+    .on(name)
+    .columns(key)
+    .unique()
+    .where(sql.ref("to_block"), "is", null)
+    .execute();
+  // Rollback: the versions that ended above a block.
+  await db.schema.createIndex(`${name}_to_block`).on(name).column("to_block").execute();
+}
+
+/** A table of facts placed by the log that produced each. */
+async function createFact(db: Kysely<unknown>, name: string, spec: Columns) {
+  await columns(db.schema.createTable(name) as Table, { ...spec, block_number: "int", log_index: "int" })
+    .addPrimaryKeyConstraint(`${name}_pk`, ["block_number", "log_index"] as never[])
+    .execute();
+}
+
+const m0001: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable("meta")
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("value", "text", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("cursor")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("block_number", "bigint", (c) => c.notNull())
+      .addColumn("block_hash", "text", (c) => c.notNull())
+      .addColumn("updated_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("blocks")
+      .addColumn("number", "bigint", (c) => c.primaryKey())
+      .addColumn("hash", "text", (c) => c.notNull())
+      .addColumn("parent_hash", "text", (c) => c.notNull())
+      .addColumn("timestamp", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("transactions")
+      .addColumn("hash", "text", (c) => c.primaryKey())
+      .addColumn("block_number", "bigint", (c) => c.notNull())
+      .addColumn("tx_index", "bigint", (c) => c.notNull())
+      .addColumn("from", "text", (c) => c.notNull())
+      .addColumn("to", "text")
+      .addColumn("selector", "text")
+      .execute();
+    await db.schema.createIndex("transactions_block").on("transactions").column("block_number").execute();
+    await db.schema
+      .createTable("events")
+      .addColumn("block_number", "bigint", (c) => c.notNull())
+      .addColumn("log_index", "bigint", (c) => c.notNull())
+      .addColumn("tx_hash", "text", (c) => c.notNull())
+      .addColumn("tx_index", "bigint", (c) => c.notNull())
+      .addColumn("contract", "text", (c) => c.notNull())
+      .addColumn("address", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("args", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("events_pk", ["block_number", "log_index"])
+      .execute();
+    await db.schema.createIndex("events_contract_name").on("events").columns(["contract", "name"]).execute();
+    await db.schema.createIndex("events_tx").on("events").column("tx_hash").execute();
+
+    await createVersioned(db, "entities", ["entity_id"], {
+      entity_id: "int",
+      category: "text",
+      sector: "text",
+      name: "text",
+      credit_code_hash: "text",
+      registered_block: "int",
+    });
+    await createVersioned(db, "accounts", ["wallet"], {
+      wallet: "text",
+      entity_id: "int",
+      status: "text",
+      opened_block: "int",
+    });
+    await db.schema.createIndex("accounts_entity").on("accounts").columns(["entity_id", "to_block"]).execute();
+    await createVersioned(db, "holdings", ["account", "token", "token_id"], {
+      account: "text",
+      token: "text",
+      token_id: "int",
+      balance: "int",
+      locked: "int",
+    });
+    await createVersioned(db, "transfers", ["transfer_key"], {
+      transfer_key: "text",
+      token: "text",
+      token_id: "int",
+      kind: "text",
+      status: "text",
+      from: "text",
+      to: "text",
+      amount: "int",
+      pending_id: "int?",
+      release_at: "int?",
+      case_ref: "text?",
+      created_block: "int",
+      created_at: "int",
+      tx_hash: "text",
+      closed_block: "int?",
+    });
+    await db.schema.createIndex("transfers_from").on("transfers").columns(["from", "created_block"]).execute();
+    await db.schema.createIndex("transfers_to").on("transfers").columns(["to", "created_block"]).execute();
+    await db.schema
+      .createIndex("transfers_created")
+      .on("transfers")
+      .columns(["created_block", "transfer_key"])
+      .execute();
+    await db.schema.createIndex("transfers_pending").on("transfers").columns(["token", "pending_id"]).execute();
+    await createVersioned(db, "supply", ["token", "token_id"], {
+      token: "text",
+      token_id: "int",
+      minted: "int",
+      burned: "int",
+      surrendered: "int",
+      cancelled: "int",
+      clawed_back: "int",
+      in_trading: "int",
+      pending: "int",
+    });
+    await createVersioned(db, "caps", ["year"], { year: "int", cap: "int", reserve_bps: "int", reserve: "int" });
+    await createVersioned(db, "reports", ["entity_id", "year"], {
+      entity_id: "int",
+      year: "int",
+      status: "text",
+      version: "int",
+      reported_total: "int?",
+      submitter: "text?",
+      content_hash: "text?",
+      submitted_late: "int",
+      verifier_entity_id: "int?",
+      verified_total: "int?",
+      opinion: "text?",
+      statement_hash: "text?",
+      verified_late: "int",
+      obligation: "int?",
+      reason: "text?",
+    });
+    await createVersioned(db, "compliance", ["entity_id", "year"], {
+      entity_id: "int",
+      year: "int",
+      status: "text",
+      covered: "int",
+      closed: "int",
+      obligation: "int?",
+      allowances_surrendered: "int",
+      offsets_surrendered: "int",
+      shortfall: "int",
+      fine: "int",
+      flagged_until: "int",
+    });
+    await db.schema.createIndex("compliance_year").on("compliance").columns(["year", "to_block"]).execute();
+    await createVersioned(db, "trading_balances", ["trader", "token", "token_id"], {
+      trader: "text",
+      token: "text",
+      token_id: "int",
+      balance: "int",
+    });
+    await createVersioned(db, "settings", ["key"], { key: "text", value: "text" });
+
+    await createFact(db, "ccer_batches", {
+      batch_id: "int",
+      to: "text",
+      amount: "int",
+      project_id: "text",
+      project_type: "text",
+      hydro: "int",
+      reduction_start: "int",
+      reduction_end: "int",
+      origin_ref: "text",
+    });
+    await createFact(db, "allocations", {
+      kind: "text",
+      year: "int",
+      entity_id: "int",
+      wallet: "text",
+      gross: "int",
+      deducted: "int",
+      amount: "int",
+      new_entrant: "int",
+      reason: "text?",
+    });
+    await db.schema.createIndex("allocations_entity").on("allocations").columns(["entity_id", "year"]).execute();
+    await createFact(db, "surrenders", {
+      entity_id: "int",
+      year: "int",
+      wallet: "text",
+      kind: "text",
+      token_id: "int",
+      amount: "int",
+      tx_hash: "text",
+    });
+    await db.schema.createIndex("surrenders_entity").on("surrenders").columns(["entity_id", "year"]).execute();
+    await createFact(db, "cancellations", {
+      certificate_id: "int",
+      holder: "text",
+      kind: "text",
+      token_id: "int",
+      amount: "int",
+    });
+    await createFact(db, "certificates", {
+      certificate_id: "int",
+      holder: "text",
+      entity_id: "int",
+      allowances: "int",
+      offsets: "int",
+      beneficiary: "text",
+      purpose: "text",
+    });
+    await createFact(db, "trades", {
+      trade_id: "int",
+      buyer: "text",
+      seller: "text",
+      token: "text",
+      token_id: "int",
+      quantity: "int",
+      price: "int",
+      buy_order_hash: "text",
+      sell_order_hash: "text",
+      buyer_fee: "int",
+      seller_fee: "int",
+      tx_hash: "text",
+      timestamp: "int",
+    });
+    await db.schema.createIndex("trades_id").on("trades").column("trade_id").unique().execute();
+  },
+};
+
+export const MIGRATIONS: Record<string, Migration> = {
+  "0001_initial": m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Brings the schema to the latest migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error) {
+    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

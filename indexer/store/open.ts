@@ -1,0 +1,78 @@
+import fs from "node:fs";
+import path from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrateToLatest } from "./migrations";
+import type { Database } from "./schema";
+
+export type Dialect = "sqlite" | "postgres";
+
+/** The indexer's database: one Kysely instance over SQLite or PostgreSQL, migrated to the latest schema. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where it is, without a password (logs, status). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `postgres://…`: PostgreSQL. Otherwise SQLite at `sqliteFile`. */
+  databaseUrl?: string;
+  /** The SQLite file (created with its folder); `:memory:` for a throwaway store. */
+  sqliteFile?: string;
+  /** PostgreSQL pool size (default 4). */
+  poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+/** Opens (creating if needed) and migrates the store. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 4);
+  return openSqlite(opts.sqliteFile ?? path.join("data", "indexer.sqlite"));
+}
+
+async function openSqlite(file: string): Promise<Store> {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  // Every integer comes back as a bigint: amounts may exceed 2^53.
+  sqlite.defaultSafeIntegers(true);
+  sqlite.pragma("journal_mode = WAL");
+  // WAL + NORMAL: a committed transaction survives the death of the process (kill -9); only a power
+  // loss may take back the last ones, which the indexer then fetches again from its cursor.
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, max: number): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID
+          ? (v: string) => BigInt(v)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrate(db);
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return { db, dialect: "postgres", location: u.toString(), close: () => db.destroy() };
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}

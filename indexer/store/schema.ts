@@ -1,0 +1,305 @@
+import type { ColumnType } from "kysely";
+
+/**
+ * Every integer column is BIGINT (SQLite INTEGER, PostgreSQL int8) and is read back as a `bigint` on
+ * both databases (better-sqlite3 with safe integers, pg with an int8 parser): amounts in tonnes and
+ * fen, block numbers, timestamps, ids, and booleans (0/1). Written as `bigint` or `number`.
+ */
+export type Int = ColumnType<bigint, bigint | number, bigint | number>;
+export type NullableInt = ColumnType<bigint | null, bigint | number | null, bigint | number | null>;
+
+/**
+ * The columns of a versioned table: each row is the value of one key from block `from_block`
+ * (inclusive) until `to_block` (exclusive); `to_block` is null for the current value. A read at block
+ * B is `from_block <= B and (to_block is null or to_block > B)`.
+ */
+export interface Versioned {
+  from_block: Int;
+  to_block: NullableInt;
+}
+
+/** An append-only fact, placed by the log that produced it. */
+export interface Placed {
+  block_number: Int;
+  log_index: Int;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** The sync cursor: the last block whose rows are all in the database (one row, id = 'main'). */
+export interface CursorTable {
+  id: string;
+  block_number: Int;
+  block_hash: string;
+  updated_at: Int;
+}
+
+export interface BlockTable {
+  number: Int;
+  hash: string;
+  parent_hash: string;
+  timestamp: Int;
+}
+
+export interface TransactionTable {
+  hash: string;
+  block_number: Int;
+  tx_index: Int;
+  from: string;
+  to: string | null;
+  /** The first four bytes of the call data, `0x` + 8 hex digits, or null for a deployment. */
+  selector: string | null;
+}
+
+export interface EventTable extends Placed {
+  tx_hash: string;
+  tx_index: Int;
+  /** The contract's name in the manifest (`AllowanceToken`, `Clearing`, …). */
+  contract: string;
+  address: string;
+  name: string;
+  /** The decoded arguments as JSON: integers as decimal strings, addresses lower-case. */
+  args: string;
+}
+
+export interface EntityTable extends Versioned {
+  entity_id: Int;
+  category: string;
+  sector: string;
+  name: string;
+  credit_code_hash: string;
+  registered_block: Int;
+}
+
+export interface AccountTable extends Versioned {
+  wallet: string;
+  entity_id: Int;
+  status: string;
+  opened_block: Int;
+}
+
+export interface HoldingTable extends Versioned {
+  account: string;
+  token: string;
+  token_id: Int;
+  balance: Int;
+  /** Units locked by the account's open pending transfers. */
+  locked: Int;
+}
+
+export interface TransferTable extends Versioned {
+  /** `<tx hash>:<log index>` of the event that created it. */
+  transfer_key: string;
+  token: string;
+  token_id: Int;
+  /** immediate | pending | forced | recovery */
+  kind: string;
+  /** done (immediate, forced, recovery) | pending | cancelled | blocked | executed */
+  status: string;
+  from: string;
+  to: string;
+  amount: Int;
+  pending_id: NullableInt;
+  release_at: NullableInt;
+  case_ref: string | null;
+  created_block: Int;
+  created_at: Int;
+  tx_hash: string;
+  closed_block: NullableInt;
+}
+
+export interface SupplyTable extends Versioned {
+  token: string;
+  token_id: Int;
+  minted: Int;
+  burned: Int;
+  surrendered: Int;
+  cancelled: Int;
+  clawed_back: Int;
+  /** Units held by the Clearing contract (in trading accounts). */
+  in_trading: Int;
+  /** Units locked by open pending transfers. */
+  pending: Int;
+}
+
+export interface CcerBatchTable extends Placed {
+  batch_id: Int;
+  to: string;
+  amount: Int;
+  project_id: string;
+  project_type: string;
+  hydro: Int;
+  reduction_start: Int;
+  reduction_end: Int;
+  origin_ref: string;
+}
+
+export interface CapTable extends Versioned {
+  year: Int;
+  cap: Int;
+  reserve_bps: Int;
+  reserve: Int;
+}
+
+export interface AllocationTable extends Placed {
+  /** plan | reserve | clawback */
+  kind: string;
+  year: Int;
+  entity_id: Int;
+  wallet: string;
+  gross: Int;
+  deducted: Int;
+  /** Units minted (plan, reserve) or burned (claw-back). */
+  amount: Int;
+  new_entrant: Int;
+  reason: string | null;
+}
+
+export interface ReportTable extends Versioned {
+  entity_id: Int;
+  year: Int;
+  /** submitted | verified | approved | returned | estimated */
+  status: string;
+  version: Int;
+  reported_total: NullableInt;
+  submitter: string | null;
+  content_hash: string | null;
+  submitted_late: Int;
+  verifier_entity_id: NullableInt;
+  verified_total: NullableInt;
+  opinion: string | null;
+  statement_hash: string | null;
+  verified_late: Int;
+  obligation: NullableInt;
+  reason: string | null;
+}
+
+export interface SurrenderTable extends Placed {
+  entity_id: Int;
+  year: Int;
+  wallet: string;
+  /** allowance | offset */
+  kind: string;
+  token_id: Int;
+  amount: Int;
+  tx_hash: string;
+}
+
+export interface CancellationTable extends Placed {
+  certificate_id: Int;
+  holder: string;
+  /** allowance | offset */
+  kind: string;
+  token_id: Int;
+  amount: Int;
+}
+
+export interface CertificateTable extends Placed {
+  certificate_id: Int;
+  holder: string;
+  entity_id: Int;
+  allowances: Int;
+  offsets: Int;
+  beneficiary: string;
+  purpose: string;
+}
+
+export interface ComplianceTable extends Versioned {
+  entity_id: Int;
+  year: Int;
+  /** As `Compliance.positionOf`: none (not covered) | open | compliant; after the close compliant | shortfall. */
+  status: string;
+  /** 1 once the entity is covered for the year (allocated, or a new entrant from the reserve). */
+  covered: Int;
+  /** 1 once the year's close gave this entity its result. */
+  closed: Int;
+  obligation: NullableInt;
+  allowances_surrendered: Int;
+  offsets_surrendered: Int;
+  shortfall: Int;
+  fine: Int;
+  flagged_until: Int;
+}
+
+export interface TradingBalanceTable extends Versioned {
+  trader: string;
+  token: string;
+  token_id: Int;
+  balance: Int;
+}
+
+export interface TradeTable extends Placed {
+  trade_id: Int;
+  buyer: string;
+  seller: string;
+  token: string;
+  token_id: Int;
+  quantity: Int;
+  price: Int;
+  buy_order_hash: string;
+  sell_order_hash: string;
+  buyer_fee: Int;
+  seller_fee: Int;
+  tx_hash: string;
+  timestamp: Int;
+}
+
+/** Settings read back by handlers (the Clearing fee recipient), versioned like state. */
+export interface SettingTable extends Versioned {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  meta: MetaTable;
+  cursor: CursorTable;
+  blocks: BlockTable;
+  transactions: TransactionTable;
+  events: EventTable;
+  entities: EntityTable;
+  accounts: AccountTable;
+  holdings: HoldingTable;
+  transfers: TransferTable;
+  supply: SupplyTable;
+  ccer_batches: CcerBatchTable;
+  caps: CapTable;
+  allocations: AllocationTable;
+  reports: ReportTable;
+  surrenders: SurrenderTable;
+  cancellations: CancellationTable;
+  certificates: CertificateTable;
+  compliance: ComplianceTable;
+  trading_balances: TradingBalanceTable;
+  trades: TradeTable;
+  settings: SettingTable;
+}
+
+/** Derived tables whose rows are versions of a keyed state, with the columns of their key. */
+export const VERSIONED_TABLES = {
+  entities: ["entity_id"],
+  accounts: ["wallet"],
+  holdings: ["account", "token", "token_id"],
+  transfers: ["transfer_key"],
+  supply: ["token", "token_id"],
+  caps: ["year"],
+  reports: ["entity_id", "year"],
+  compliance: ["entity_id", "year"],
+  trading_balances: ["trader", "token", "token_id"],
+  settings: ["key"],
+} as const satisfies { [T in keyof Database]?: readonly (keyof Database[T] & string)[] };
+
+/** Derived tables of append-only facts, each placed by `block_number`. */
+export const FACT_TABLES = [
+  "ccer_batches",
+  "allocations",
+  "surrenders",
+  "cancellations",
+  "certificates",
+  "trades",
+] as const satisfies readonly (keyof Database)[];
+
+export type VersionedTableName = keyof typeof VERSIONED_TABLES;
+export type FactTableName = (typeof FACT_TABLES)[number];

@@ -1,0 +1,378 @@
+import type { Logger } from "pino";
+import type { Manifest } from "../../sdk/manifest";
+import { DomainError } from "../../sdk/errors";
+import { indexerError } from "../errors";
+import { applyEvents, deploymentOf, insertEvents } from "../indexing/apply";
+import type { Deployment } from "../indexing/context";
+import type { Store } from "../store/open";
+import { rollbackTo } from "../store/versioned";
+import { AdaptiveRange } from "./chunks";
+import { EventDecoder, type ChainEvent } from "./decode";
+import { Progress } from "./progress";
+import { RpcError, sleep, type Rpc, type RpcBlock, type RpcLog, type RpcTransaction } from "./rpc";
+
+export interface SyncOptions {
+  rpc: Rpc;
+  store: Store;
+  manifest: Manifest;
+  log: Logger;
+  /** Blocks to stay behind the head (0: finality is instant, as with QBFT). */
+  confirmations?: number;
+  /** The largest block range of one `eth_getLogs` (Besu's default limit is 5,000). */
+  maxRange?: number;
+  /** The range of the first request (default: `maxRange`). */
+  initialRange?: number;
+  /** Poll interval at the head, ms (default 1,000). */
+  pollIntervalMs?: number;
+  /** The deepest reorg rolled back; deeper is fatal (default 1,000 blocks). */
+  maxReorgDepth?: number;
+  /** A progress line every so many ms while behind (default 5,000). */
+  progressIntervalMs?: number;
+}
+
+export interface Cursor {
+  number: number;
+  hash: string;
+}
+
+export interface SyncStatus {
+  /** The chain head last seen (null before the first answer). */
+  head: number | null;
+  /** The last block whose rows are all stored. */
+  indexedBlock: number;
+  behind: number | null;
+  nodeReachable: boolean;
+  reorgs: number;
+}
+
+/** A reorg seen while fetching: the step is given up and the next one rolls back. */
+class ChainMoved extends Error {}
+
+/**
+ * Backfills every event of the deployment's contracts from its deployment block, then follows the
+ * head. Each step fetches one range of blocks and commits its blocks, transactions, events, derived
+ * rows and the new cursor in one database transaction, so a restart (even after kill -9) resumes at
+ * the first block not committed.
+ */
+export class Syncer {
+  private readonly decoder: EventDecoder;
+  private readonly deployment: Deployment;
+  private readonly range: AdaptiveRange;
+  private readonly confirmations: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxReorgDepth: number;
+  private readonly progress: Progress;
+  private head: number | null = null;
+  private indexed = -1;
+  private reorgs = 0;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly opts: SyncOptions) {
+    this.decoder = new EventDecoder(opts.manifest);
+    this.deployment = deploymentOf(opts.manifest);
+    const maxRange = opts.maxRange ?? 5_000;
+    this.range = new AdaptiveRange(opts.initialRange ?? maxRange, maxRange);
+    this.confirmations = opts.confirmations ?? 0;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 1_000;
+    this.maxReorgDepth = opts.maxReorgDepth ?? 1_000;
+    this.progress = new Progress(opts.log, opts.progressIntervalMs ?? 5_000);
+  }
+
+  status(): SyncStatus {
+    return {
+      head: this.head,
+      indexedBlock: this.indexed,
+      behind: this.head === null ? null : Math.max(0, this.head - this.confirmations - this.indexed),
+      nodeReachable: !this.opts.rpc.unreachable,
+      reorgs: this.reorgs,
+    };
+  }
+
+  /** Checks the database belongs to this deployment (recording it on first use) and reads the cursor. */
+  async init(): Promise<Cursor> {
+    const { db } = this.opts.store;
+    const { manifest } = this.opts;
+    const identity = JSON.stringify({
+      chainId: manifest.chainId,
+      deploymentBlock: manifest.deploymentBlock,
+      registry: manifest.contracts.ParticipantRegistry.toLowerCase(),
+    });
+    const stored = await db.selectFrom("meta").select("value").where("key", "=", "deployment").executeTakeFirst();
+    if (!stored) await db.insertInto("meta").values({ key: "deployment", value: identity }).execute();
+    else if (stored.value !== identity) {
+      throw indexerError(
+        "INDEXER_DATABASE_MISMATCH",
+        `the database indexes ${stored.value}, not this deployment ${identity}`,
+        { stored: stored.value, manifest: identity },
+      );
+    }
+    const cursor = await this.cursor();
+    this.indexed = cursor.number;
+    return cursor;
+  }
+
+  /** Runs until `stop()`: backfill, then follow the head. Fatal errors go to `onFatal`. */
+  start(onFatal: (err: Error) => void): void {
+    this.loop = (async () => {
+      try {
+        await this.init();
+        while (!this.stopping) {
+          let idle: boolean;
+          try {
+            idle = (await this.step()) === "idle";
+          } catch (err) {
+            if (isFatal(err)) throw err;
+            if (this.stopping) break;
+            this.opts.log.error({ err }, "sync step failed; retrying");
+            await sleep(Math.min(this.pollIntervalMs * 5, 5_000));
+            continue;
+          }
+          if (idle) await sleep(this.pollIntervalMs);
+        }
+      } catch (err) {
+        if (!this.stopping) onFatal(err as Error);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  /** Steps until the cursor reaches the target (head − confirmations) seen at the call. */
+  async syncToHead(): Promise<SyncStatus> {
+    await this.init();
+    while ((await this.step()) !== "idle") {
+      // next range
+    }
+    return this.status();
+  }
+
+  /** The stored cursor, or the block before the deployment. */
+  async cursor(): Promise<Cursor> {
+    const row = await this.opts.store.db.selectFrom("cursor").selectAll().where("id", "=", "main").executeTakeFirst();
+    if (row) return { number: Number(row.block_number), hash: row.block_hash };
+    const start = this.opts.manifest.deploymentBlock - 1;
+    if (start < 0) return { number: -1, hash: "" };
+    const [block] = await this.opts.rpc.blocks([start], false);
+    if (!block) throw new Error(`the node has no block ${start} (the block before the deployment)`);
+    return { number: start, hash: block.hash };
+  }
+
+  /** One range: "idle" when the cursor is at the target already. */
+  async step(): Promise<"progress" | "idle"> {
+    const { rpc } = this.opts;
+    this.head = await rpc.blockNumber();
+    const target = this.head - this.confirmations;
+    const cursor = await this.cursor();
+    this.indexed = cursor.number;
+    if (cursor.number >= 0) {
+      const [atCursor] = await rpc.blocks([cursor.number], false);
+      if (!atCursor || atCursor.hash !== cursor.hash) {
+        await this.rollBack(cursor);
+        return "progress";
+      }
+    }
+    if (cursor.number >= target) {
+      this.progress.caughtUp(cursor.number);
+      return "idle";
+    }
+    const from = cursor.number + 1;
+    const to = Math.min(from + this.range.size - 1, target);
+    const t0 = performance.now();
+    this.progress.begin(from);
+    let logs: RpcLog[];
+    try {
+      logs = await rpc.getLogs({ fromBlock: from, toBlock: to, address: this.decoder.addresses });
+    } catch (err) {
+      if (err instanceof RpcError && this.range.shrinkFor(err, to - from + 1)) {
+        this.opts.log.debug({ from, to, range: this.range.size, error: err.message }, "range refused; shrinking");
+        return "progress";
+      }
+      throw err;
+    }
+    try {
+      const events = await this.fetchAndCommit(cursor, from, to, logs);
+      this.range.after(logs.length, performance.now() - t0);
+      this.indexed = to;
+      this.progress.advanced(from, to, events, this.head);
+    } catch (err) {
+      if (err instanceof ChainMoved) {
+        this.opts.log.info({ from, to, reason: err.message }, "the chain moved during a step; checking for a reorg");
+        return "progress";
+      }
+      throw err;
+    }
+    return "progress";
+  }
+
+  private async fetchAndCommit(cursor: Cursor, from: number, to: number, logs: RpcLog[]): Promise<number> {
+    const { rpc } = this.opts;
+    const started = performance.now();
+    const withLogs = [...new Set(logs.map((l) => Number(l.blockNumber)))].sort((a, b) => a - b);
+    const full = await rpc.blocks(withLogs, true);
+    const byNumber = new Map<number, RpcBlock>();
+    full.forEach((b, i) => {
+      if (!b) throw new ChainMoved(`block ${withLogs[i]} is gone`);
+      byNumber.set(withLogs[i]!, b);
+    });
+    const edges = [from, to].filter((n, i, a) => !byNumber.has(n) && a.indexOf(n) === i);
+    (await rpc.blocks(edges, false)).forEach((b, i) => {
+      if (!b) throw new ChainMoved(`block ${edges[i]} is gone`);
+      byNumber.set(edges[i]!, b);
+    });
+    const first = byNumber.get(from)!;
+    const last = byNumber.get(to)!;
+    if (cursor.number >= 0 && first.parentHash !== cursor.hash)
+      throw new ChainMoved(`block ${from} no longer follows ${cursor.number}`);
+    for (const l of logs) {
+      if (l.removed) throw new ChainMoved("a removed log");
+      if (byNumber.get(Number(l.blockNumber))?.hash !== l.blockHash)
+        throw new ChainMoved(`block ${Number(l.blockNumber)} changed`);
+    }
+
+    const fetched = performance.now();
+    const events: ChainEvent[] = logs
+      .map((l) => this.decoder.decode(l, BigInt(byNumber.get(Number(l.blockNumber))!.timestamp)))
+      .sort((a, b) =>
+        a.blockNumber === b.blockNumber ? Number(a.logIndex - b.logIndex) : Number(a.blockNumber - b.blockNumber),
+      );
+    const txHashes = new Set(events.map((e) => e.txHash));
+    const transactions = withLogs.flatMap((n) =>
+      (byNumber.get(n)!.transactions as RpcTransaction[])
+        .filter((t) => txHashes.has(t.hash.toLowerCase()))
+        .map((t) => ({
+          hash: t.hash.toLowerCase(),
+          block_number: BigInt(n),
+          tx_index: BigInt(t.transactionIndex),
+          from: t.from.toLowerCase(),
+          to: t.to ? t.to.toLowerCase() : null,
+          selector: t.input && t.input.length >= 10 ? t.input.slice(0, 10).toLowerCase() : null,
+        })),
+    );
+
+    const decoded = performance.now();
+    await this.opts.store.db.transaction().execute(async (trx) => {
+      const blockRows = withLogs.map((n) => {
+        const b = byNumber.get(n)!;
+        return { number: BigInt(n), hash: b.hash, parent_hash: b.parentHash, timestamp: BigInt(b.timestamp) };
+      });
+      for (let i = 0; i < blockRows.length; i += 500) {
+        await trx
+          .insertInto("blocks")
+          .values(blockRows.slice(i, i + 500))
+          .execute();
+      }
+      for (let i = 0; i < transactions.length; i += 500) {
+        await trx
+          .insertInto("transactions")
+          .values(transactions.slice(i, i + 500))
+          .execute();
+      }
+      await insertEvents(trx, events);
+      await applyEvents(trx, this.deployment, events);
+      const cursorRow = {
+        block_number: BigInt(to),
+        block_hash: last.hash,
+        updated_at: BigInt(Math.floor(Date.now() / 1000)),
+      };
+      const moved = await trx.updateTable("cursor").set(cursorRow).where("id", "=", "main").executeTakeFirst();
+      if (moved.numUpdatedRows === 0n)
+        await trx
+          .insertInto("cursor")
+          .values({ id: "main", ...cursorRow })
+          .execute();
+    });
+    this.opts.log.debug(
+      {
+        from,
+        to,
+        events: events.length,
+        blocksMs: Math.round(fetched - started),
+        decodeMs: Math.round(decoded - fetched),
+        commitMs: Math.round(performance.now() - decoded),
+      },
+      "step committed",
+    );
+    return events.length;
+  }
+
+  /**
+   * The block at the cursor is no longer the chain's: finds the newest stored block that still is
+   * (the common ancestor) and takes every table back to it, with the cursor, in one transaction.
+   */
+  private async rollBack(cursor: Cursor): Promise<void> {
+    const { db } = this.opts.store;
+    const floor = cursor.number - this.maxReorgDepth;
+    let ancestor: Cursor | undefined;
+    let below = BigInt(cursor.number) + 1n;
+    while (!ancestor) {
+      const stored = await db
+        .selectFrom("blocks")
+        .select(["number", "hash"])
+        .where("number", "<", below)
+        .orderBy("number", "desc")
+        .limit(50)
+        .execute();
+      if (stored.length === 0) break;
+      const chain = await this.opts.rpc.blocks(
+        stored.map((b) => Number(b.number)),
+        false,
+      );
+      for (const [i, b] of stored.entries()) {
+        if (chain[i]?.hash === b.hash) {
+          ancestor = { number: Number(b.number), hash: b.hash };
+          break;
+        }
+      }
+      below = stored[stored.length - 1]!.number;
+      if (Number(below) < floor) break;
+    }
+    if (!ancestor) {
+      // No stored block survives: back to the block before the deployment.
+      ancestor = await this.cursorBeforeDeployment();
+    }
+    if (cursor.number - ancestor.number > this.maxReorgDepth) {
+      throw indexerError(
+        "INDEXER_REORG_TOO_DEEP",
+        `the chain replaced blocks down to ${ancestor.number + 1}, more than ${this.maxReorgDepth} below the indexed block ${cursor.number}`,
+        { indexedBlock: cursor.number, ancestor: ancestor.number },
+      );
+    }
+    const a = ancestor;
+    await db.transaction().execute(async (trx) => {
+      await rollbackTo(trx, BigInt(a.number));
+      await trx.deleteFrom("cursor").execute();
+      if (a.number >= 0) {
+        await trx
+          .insertInto("cursor")
+          .values({
+            id: "main",
+            block_number: BigInt(a.number),
+            block_hash: a.hash,
+            updated_at: BigInt(Math.floor(Date.now() / 1000)),
+          })
+          .execute();
+      }
+    });
+    this.reorgs++;
+    this.indexed = a.number;
+    this.opts.log.warn({ from: cursor.number, to: a.number, depth: cursor.number - a.number }, "reorg: rolled back");
+  }
+
+  private async cursorBeforeDeployment(): Promise<Cursor> {
+    const start = this.opts.manifest.deploymentBlock - 1;
+    if (start < 0) return { number: -1, hash: "" };
+    const [block] = await this.opts.rpc.blocks([start], false);
+    if (!block) throw new Error(`the node has no block ${start}`);
+    return { number: start, hash: block.hash };
+  }
+}
+
+function isFatal(err: unknown): boolean {
+  return (
+    err instanceof DomainError && (err.code === "INDEXER_DATABASE_MISMATCH" || err.code === "INDEXER_REORG_TOO_DEEP")
+  );
+}
