@@ -12,7 +12,17 @@ import { stateResolvers } from "./resolvers/state";
 import { statusResolvers } from "./resolvers/status";
 import { transferResolvers } from "./resolvers/transfers";
 
-export const SCHEMA_FILE = path.join(__dirname, "schema.graphql");
+/** The schema, one file per area (`extend type Query`), read in name order. */
+export const SCHEMA_DIR = path.join(__dirname, "schema");
+
+export function readSchema(): string {
+  return fs
+    .readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith(".graphql"))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(SCHEMA_DIR, f), "utf8"))
+    .join("\n");
+}
 
 export interface YogaDeps {
   store: Store;
@@ -66,7 +76,7 @@ const jsonSafe = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof
 /** The GraphQL server (GraphiQL at /graphql); `main.ts` or `npm start` listens. */
 export function createIndexerYoga(deps: YogaDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const schema = createSchema<GraphQLContext>({
-    typeDefs: fs.readFileSync(SCHEMA_FILE, "utf8"),
+    typeDefs: readSchema(),
     resolvers: [{ BigInt: BigIntScalar }, statusResolvers, entityResolvers, transferResolvers, stateResolvers],
   });
   return createYoga<Record<string, unknown>, GraphQLContext>({
