@@ -254,8 +254,34 @@ const m0001: Migration = {
   },
 };
 
+/** Surveillance alerts: raised by the rules at ingest (derived) and by reconciliation. */
+const m0002: Migration = {
+  async up(db) {
+    await columns(db.schema.createTable("alerts") as Table, {
+      block_number: "int",
+      log_index: "int",
+      rule: "text",
+      subject: "text",
+      severity: "text",
+      entity_id: "int?",
+      account: "text?",
+      token: "text?",
+      token_id: "int?",
+      tx_hash: "text?",
+      timestamp: "int",
+      message: "text",
+      details: "text",
+    })
+      .addPrimaryKeyConstraint("alerts_pk", ["block_number", "log_index", "rule", "subject"] as never[])
+      .execute();
+    await db.schema.createIndex("alerts_rule").on("alerts").columns(["rule", "block_number"]).execute();
+    await db.schema.createIndex("alerts_entity").on("alerts").columns(["entity_id", "block_number"]).execute();
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
+  "0002_alerts": m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

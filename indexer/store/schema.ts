@@ -247,6 +247,30 @@ export interface TradeTable extends Placed {
   timestamp: Int;
 }
 
+/**
+ * A surveillance alert. Placed like a fact by the log that raised it (reconciliation: the block it
+ * checked, log index −1); several rules may fire on one log, and one rule once per `subject` (the
+ * account, entity, trade or verifier it is about).
+ */
+export interface AlertTable extends Placed {
+  /** `wash_trade`, `concentration`, `price_spike`, `large_trade`, `recently_trusted`, `late_report`, `reconciliation_mismatch`, … */
+  rule: string;
+  subject: string;
+  /** `info`, `warning` or `critical`. */
+  severity: string;
+  entity_id: NullableInt;
+  account: string | null;
+  token: string | null;
+  token_id: NullableInt;
+  tx_hash: string | null;
+  /** Unix seconds of the block. */
+  timestamp: Int;
+  /** One sentence a supervisor understands. */
+  message: string;
+  /** The figures behind it, as JSON (amounts as decimal strings). */
+  details: string;
+}
+
 /** Settings read back by handlers (the Clearing fee recipient), versioned like state. */
 export interface SettingTable extends Versioned {
   key: string;
@@ -275,6 +299,7 @@ export interface Database {
   trading_balances: TradingBalanceTable;
   trades: TradeTable;
   settings: SettingTable;
+  alerts: AlertTable;
 }
 
 /** Derived tables whose rows are versions of a keyed state, with the columns of their key. */
@@ -299,6 +324,7 @@ export const FACT_TABLES = [
   "cancellations",
   "certificates",
   "trades",
+  "alerts",
 ] as const satisfies readonly (keyof Database)[];
 
 export type VersionedTableName = keyof typeof VERSIONED_TABLES;
