@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { insertRows } from "../store/bulk";
 import type { Manifest } from "../../sdk/manifest";
 import type { ChainEvent, ContractName } from "../sync/decode";
 import type { Database } from "../store/schema";
@@ -51,24 +52,20 @@ export async function applyEvents(
 
 /** Stores events (bulk, in slices small enough for both databases' parameter limits). */
 export async function insertEvents(db: Kysely<Database>, events: readonly ChainEvent[]): Promise<void> {
-  const per = 500;
-  for (let i = 0; i < events.length; i += per) {
-    await db
-      .insertInto("events")
-      .values(
-        events.slice(i, i + per).map((e) => ({
-          block_number: e.blockNumber,
-          log_index: e.logIndex,
-          tx_hash: e.txHash,
-          tx_index: e.txIndex,
-          contract: e.contract,
-          address: e.address,
-          name: e.name,
-          args: JSON.stringify(e.args),
-        })),
-      )
-      .execute();
-  }
+  await insertRows(
+    db,
+    "events",
+    events.map((e) => ({
+      block_number: e.blockNumber,
+      log_index: e.logIndex,
+      tx_hash: e.txHash,
+      tx_index: e.txIndex,
+      contract: e.contract,
+      address: e.address,
+      name: e.name,
+      args: JSON.stringify(e.args),
+    })),
+  );
 }
 
 /** Reads stored events back in chain order, with their block timestamps, `per` at a time. */

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { VERSIONED_TABLES, type Database, type FactTableName, type VersionedTableName } from "../store/schema";
+import { insertRows } from "../store/bulk";
 import type { Values } from "../store/versioned";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows of any table, by name */
@@ -13,9 +14,6 @@ interface Entry {
   /** Versions made in this batch, oldest first, at most one per block. */
   versions: { from_block: bigint; values: Row }[];
 }
-
-/** Rows per multi-row INSERT: within SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
-const INSERT_SLICE = 500;
 
 /**
  * The derived state of one batch of events (one sync step or one rebuild page), in memory: each key
@@ -47,6 +45,22 @@ export class State {
     const last = e.versions[e.versions.length - 1];
     if (last && last.from_block === block) last.values = { ...(values as Row) };
     else e.versions.push({ from_block: block, values: { ...(values as Row) } });
+  }
+
+  /**
+   * Makes `values` the first value of a key that is new by construction (named after the log that
+   * creates it, like a transfer): nothing is read from the database. A key created twice is an error.
+   */
+  create<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): void {
+    const key = keyOf(table, values as Row);
+    const id = entryId(table, key);
+    if (this.entries.has(id)) throw new Error(`${id} is created twice`);
+    this.entries.set(id, {
+      table,
+      key,
+      original: null,
+      versions: [{ from_block: block, values: { ...(values as Row) } }],
+    });
   }
 
   /** Appends a fact row. */
@@ -104,21 +118,14 @@ export class State {
       );
     }
     for (const [table, rows] of this.facts) for (const r of rows) add(table, r);
-    for (const [table, rows] of inserts) {
-      for (let i = 0; i < rows.length; i += INSERT_SLICE) {
-        await db
-          .insertInto(table)
-          .values(rows.slice(i, i + INSERT_SLICE))
-          .execute();
-      }
-    }
+    for (const [table, rows] of inserts) await insertRows(db, table, rows);
     this.entries.clear();
     this.facts.clear();
     this.pending.clear();
   }
 
   private async entry(table: VersionedTableName, key: Row): Promise<Entry> {
-    const id = `${table}|${JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
+    const id = entryId(table, key);
     let e = this.entries.get(id);
     if (!e) {
       let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
@@ -135,4 +142,8 @@ function keyOf(table: VersionedTableName, values: Row): Row {
   const key: Row = {};
   for (const c of VERSIONED_TABLES[table]) key[c] = values[c];
   return key;
+}
+
+function entryId(table: VersionedTableName, key: Row): string {
+  return `${table}|${JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
 }

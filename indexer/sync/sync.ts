@@ -1,10 +1,13 @@
+import type { Insertable } from "kysely";
 import type { Logger } from "pino";
 import type { Manifest } from "../../sdk/manifest";
 import { DomainError } from "../../sdk/errors";
 import { indexerError } from "../errors";
 import { applyEvents, deploymentOf, insertEvents } from "../indexing/apply";
+import { insertRows } from "../store/bulk";
 import type { Deployment } from "../indexing/context";
 import type { Store } from "../store/open";
+import type { BlockTable, TransactionTable } from "../store/schema";
 import { rollbackTo } from "../store/versioned";
 import { AdaptiveRange } from "./chunks";
 import { EventDecoder, type ChainEvent } from "./decode";
@@ -45,6 +48,20 @@ export interface SyncStatus {
   reorgs: number;
 }
 
+/** One range read from the node and decoded, ready to commit. */
+interface Fetched {
+  from: number;
+  to: number;
+  logs: RpcLog[];
+  events: ChainEvent[];
+  transactions: Insertable<TransactionTable>[];
+  blocks: Insertable<BlockTable>[];
+  first: { number: number; parentHash: string };
+  last: { number: number; hash: string };
+  blocksMs: number;
+  decodeMs: number;
+}
+
 /** A reorg seen while fetching: the step is given up and the next one rolls back. */
 class ChainMoved extends Error {}
 
@@ -67,6 +84,8 @@ export class Syncer {
   private reorgs = 0;
   private stopping = false;
   private loop: Promise<void> | undefined;
+  /** The next range, fetched while the previous one was committed. */
+  private prefetched: { from: number; result: Promise<Fetched | undefined> } | undefined;
 
   constructor(private readonly opts: SyncOptions) {
     this.decoder = new EventDecoder(opts.manifest);
@@ -171,6 +190,7 @@ export class Syncer {
     if (cursor.number >= 0) {
       const [atCursor] = await rpc.blocks([cursor.number], false);
       if (!atCursor || atCursor.hash !== cursor.hash) {
+        this.prefetched = undefined;
         await this.rollBack(cursor);
         return "progress";
       }
@@ -180,27 +200,41 @@ export class Syncer {
       return "idle";
     }
     const from = cursor.number + 1;
-    const to = Math.min(from + this.range.size - 1, target);
     const t0 = performance.now();
     this.progress.begin(from);
-    let logs: RpcLog[];
-    try {
-      logs = await rpc.getLogs({ fromBlock: from, toBlock: to, address: this.decoder.addresses });
-    } catch (err) {
-      if (err instanceof RpcError && this.range.shrinkFor(err, to - from + 1)) {
-        this.opts.log.debug({ from, to, range: this.range.size, error: err.message }, "range refused; shrinking");
+    const pre = this.prefetched;
+    this.prefetched = undefined;
+    let fetched = pre && pre.from === from ? await pre.result.catch(() => undefined) : undefined;
+    if (!fetched) {
+      const to = Math.min(from + this.range.size - 1, target);
+      try {
+        fetched = await this.fetchRange(cursor, from, to);
+      } catch (err) {
+        if (!(err instanceof ChainMoved)) throw err;
+        this.opts.log.info({ from, to, reason: err.message }, "the chain moved during a step; checking for a reorg");
         return "progress";
       }
-      throw err;
+      if (!fetched) return "progress";
+    }
+    // The next range is fetched while this one is committed.
+    const next = fetched.to + 1;
+    if (next <= target) {
+      const result = this.fetchRange(undefined, next, Math.min(next + this.range.size - 1, target));
+      result.catch(() => undefined);
+      this.prefetched = { from: next, result };
     }
     try {
-      const events = await this.fetchAndCommit(cursor, from, to, logs);
-      this.range.after(logs.length, performance.now() - t0);
-      this.indexed = to;
-      this.progress.advanced(from, to, events, this.head);
+      const events = await this.commit(cursor, fetched);
+      this.range.after(fetched.logs.length, performance.now() - t0);
+      this.indexed = fetched.to;
+      this.progress.advanced(from, fetched.to, events, this.head);
     } catch (err) {
+      this.prefetched = undefined;
       if (err instanceof ChainMoved) {
-        this.opts.log.info({ from, to, reason: err.message }, "the chain moved during a step; checking for a reorg");
+        this.opts.log.info(
+          { from, to: fetched.to, reason: err.message },
+          "the chain moved during a step; checking for a reorg",
+        );
         return "progress";
       }
       throw err;
@@ -208,8 +242,23 @@ export class Syncer {
     return "progress";
   }
 
-  private async fetchAndCommit(cursor: Cursor, from: number, to: number, logs: RpcLog[]): Promise<number> {
+  /**
+   * The logs of `[from, to]` with the blocks that hold them (and the range's first and last
+   * headers), decoded; undefined when the node refused the range (it is shrunk for the next try).
+   * `cursor`, when known, is checked against the first block's parent.
+   */
+  private async fetchRange(cursor: Cursor | undefined, from: number, to: number): Promise<Fetched | undefined> {
     const { rpc } = this.opts;
+    let logs: RpcLog[];
+    try {
+      logs = await rpc.getLogs({ fromBlock: from, toBlock: to, address: this.decoder.addresses });
+    } catch (err) {
+      if (err instanceof RpcError && this.range.shrinkFor(err, to - from + 1)) {
+        this.opts.log.debug({ from, to, range: this.range.size, error: err.message }, "range refused; shrinking");
+        return undefined;
+      }
+      throw err;
+    }
     const started = performance.now();
     const withLogs = [...new Set(logs.map((l) => Number(l.blockNumber)))].sort((a, b) => a - b);
     const full = await rpc.blocks(withLogs, true);
@@ -223,9 +272,7 @@ export class Syncer {
       if (!b) throw new ChainMoved(`block ${edges[i]} is gone`);
       byNumber.set(edges[i]!, b);
     });
-    const first = byNumber.get(from)!;
-    const last = byNumber.get(to)!;
-    if (cursor.number >= 0 && first.parentHash !== cursor.hash)
+    if (cursor && cursor.number >= 0 && byNumber.get(from)!.parentHash !== cursor.hash)
       throw new ChainMoved(`block ${from} no longer follows ${cursor.number}`);
     for (const l of logs) {
       if (l.removed) throw new ChainMoved("a removed log");
@@ -252,30 +299,39 @@ export class Syncer {
           selector: t.input && t.input.length >= 10 ? t.input.slice(0, 10).toLowerCase() : null,
         })),
     );
+    const blocks = withLogs.map((n) => {
+      const b = byNumber.get(n)!;
+      return { number: BigInt(n), hash: b.hash, parent_hash: b.parentHash, timestamp: BigInt(b.timestamp) };
+    });
+    const first = byNumber.get(from)!;
+    const last = byNumber.get(to)!;
+    return {
+      from,
+      to,
+      logs,
+      events,
+      transactions,
+      blocks,
+      first: { number: from, parentHash: first.parentHash },
+      last: { number: to, hash: last.hash },
+      blocksMs: Math.round(fetched - started),
+      decodeMs: Math.round(performance.now() - fetched),
+    };
+  }
 
-    const decoded = performance.now();
+  /** Commits a fetched range with the new cursor in one transaction; returns its number of events. */
+  private async commit(cursor: Cursor, f: Fetched): Promise<number> {
+    if (cursor.number >= 0 && f.first.parentHash !== cursor.hash)
+      throw new ChainMoved(`block ${f.from} no longer follows ${cursor.number}`);
+    const started = performance.now();
     await this.opts.store.db.transaction().execute(async (trx) => {
-      const blockRows = withLogs.map((n) => {
-        const b = byNumber.get(n)!;
-        return { number: BigInt(n), hash: b.hash, parent_hash: b.parentHash, timestamp: BigInt(b.timestamp) };
-      });
-      for (let i = 0; i < blockRows.length; i += 500) {
-        await trx
-          .insertInto("blocks")
-          .values(blockRows.slice(i, i + 500))
-          .execute();
-      }
-      for (let i = 0; i < transactions.length; i += 500) {
-        await trx
-          .insertInto("transactions")
-          .values(transactions.slice(i, i + 500))
-          .execute();
-      }
-      await insertEvents(trx, events);
-      await applyEvents(trx, this.deployment, events);
+      await insertRows(trx, "blocks", f.blocks);
+      await insertRows(trx, "transactions", f.transactions);
+      await insertEvents(trx, f.events);
+      await applyEvents(trx, this.deployment, f.events);
       const cursorRow = {
-        block_number: BigInt(to),
-        block_hash: last.hash,
+        block_number: BigInt(f.to),
+        block_hash: f.last.hash,
         updated_at: BigInt(Math.floor(Date.now() / 1000)),
       };
       const moved = await trx.updateTable("cursor").set(cursorRow).where("id", "=", "main").executeTakeFirst();
@@ -287,16 +343,16 @@ export class Syncer {
     });
     this.opts.log.debug(
       {
-        from,
-        to,
-        events: events.length,
-        blocksMs: Math.round(fetched - started),
-        decodeMs: Math.round(decoded - fetched),
-        commitMs: Math.round(performance.now() - decoded),
+        from: f.from,
+        to: f.to,
+        events: f.events.length,
+        blocksMs: f.blocksMs,
+        decodeMs: f.decodeMs,
+        commitMs: Math.round(performance.now() - started),
       },
       "step committed",
     );
-    return events.length;
+    return f.events.length;
   }
 
   /**

@@ -59,7 +59,7 @@ async function move(ctx: HandlerContext, from: string, to: string, id: bigint, a
     );
     caseRef = forced ? str(forced.args, "caseRef") : null;
   }
-  await state.put(
+  state.create(
     "transfers",
     {
       transfer_key: `${event.txHash}:${event.logIndex}${part > 0 ? `:${part}` : ""}`,
@@ -105,7 +105,7 @@ function tokenHandlers(token: ContractName): Handlers {
       const from = str(a, "from");
       const id = big(a, "id");
       const amount = big(a, "amount");
-      await state.put(
+      state.create(
         "transfers",
         {
           transfer_key: `${event.txHash}:${event.logIndex}`,
