@@ -1,83 +1,158 @@
 /**
- * Indexer backfill throughput on a real Anvil chain: the test world's compliance cycle, then
- * settlement batches of 1,000 one-tonne trades each (one TradeSettled log per trade, alternating
- * directions between two traders) until BENCH_INDEXER_EVENTS events exist (default 50,000). Then a
- * full backfill from the deployment block into a fresh SQLite file and a fresh PostgreSQL database
- * (a throwaway cluster; skipped when PostgreSQL is not installed), with the default settings:
- * events/s, blocks/s, and a check that the stored trading balances equal Clearing.balanceOf.
+ * The indexer on a real Anvil chain.
+ *
+ * 1. Load: the test world's compliance cycle, then real transactions packed up to 1,000 to a block
+ *    (`bench/lib/chain-load.ts`): surrenders, immediate registry transfers and settled trades, at
+ *    least BENCH_INDEXER_EVENTS events in all (default 200,000).
+ * 2. Backfill: BENCH_INDEXER_RUNS full backfills (default 3) from the deployment block into a fresh
+ *    SQLite file and a fresh PostgreSQL database (a throwaway cluster; skipped when PostgreSQL is not
+ *    installed), with the default settings: events/s (median, min, max), and a check that the
+ *    stored holdings, supply and trading balances equal the contracts.
+ * 3. Queries: each store is grown to BENCH_INDEXER_TRANSFER_ROWS transfer rows (default 1,000,000:
+ *    the real ones, then generated rows between 2,000 generated accounts spread over the indexed
+ *    blocks), and the regulator's standard queries run over HTTP with a regulator's session:
+ *    p50/p99/max latency of each.
+ *
  * Writes bench/results/indexer.json.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { id, type HDNodeWallet } from "ethers";
+import { id, keccak256, toUtf8Bytes } from "ethers";
+import type { Insertable, Kysely } from "kysely";
 import { createIndexer } from "../indexer/app";
+import type { Database } from "../indexer/store/schema";
 import type { StoreOptions } from "../indexer/store/open";
-import { clearingDomain, signOrder, type Order } from "../sdk/orders";
+import { expectStoreEqualsChain } from "../test/indexer/helpers";
 import { startPostgres } from "../test/indexer/postgres";
-import { World, YEAR, log } from "../test/indexer/world";
+import { World, YEAR, STEEL, log } from "../test/indexer/world";
+import { loadChain } from "./lib/chain-load";
 
-const EVENTS = Number(process.env.BENCH_INDEXER_EVENTS ?? 50_000);
-const PER_BATCH = 1_000;
+const EVENTS = Number(process.env.BENCH_INDEXER_EVENTS ?? 200_000);
+const RUNS = Number(process.env.BENCH_INDEXER_RUNS ?? 3);
+const TRANSFER_ROWS = Number(process.env.BENCH_INDEXER_TRANSFER_ROWS ?? 1_000_000);
+const QUERY_ROUNDS = Number(process.env.BENCH_INDEXER_QUERY_ROUNDS ?? 200);
 
-async function generate(world: World): Promise<void> {
-  const clearing = world.manifest.contracts.Clearing!;
-  const domain = clearingDomain(world.manifest.chainId, clearing);
-  const send = async (p: Promise<{ wait: () => Promise<unknown> }>) => (await p).wait();
-  // Both traders hold units and cash in their trading accounts.
-  await send(world.as(world.bank).cash.deposit(world.power.address, 50_000_000n, id("bench-cash-power")));
-  await send(world.as(world.bank).cash.deposit(world.fund.address, 50_000_000n, id("bench-cash-fund")));
-  for (const w of [world.power, world.fund]) {
-    await send(world.as(w).cash.approve(clearing, 50_000_000n));
-    await send(world.as(w).clearing!.depositCash(50_000_000n));
-  }
-  await send(
-    world.as(world.power).allowances.safeTransferFrom(world.power.address, world.fund.address, YEAR, 5_000n, "0x"),
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function count(db: Kysely<Database>, table: keyof Database): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Adds generated transfer rows until the table holds `target` rows: 2,000 accounts, spread over the indexed blocks. */
+async function growTransfers(db: Kysely<Database>, target: number): Promise<number> {
+  const have = await count(db, "transfers");
+  const blocks = await db.selectFrom("blocks").select(["number", "timestamp"]).orderBy("number").execute();
+  const accounts = Array.from(
+    { length: 2_000 },
+    (_, i) => "0x" + keccak256(toUtf8Bytes(`bench-account-${i}`)).slice(26),
   );
-  await world.increaseTime(27 * 3600);
-  const pending = await world.read.allowances.pendingTransferCount();
-  await send(world.as(world.fund).allowances.executePending(pending));
-  await send(world.as(world.fund).allowances.safeTransferFrom(world.fund.address, clearing, YEAR, 5_000n, "0x"));
-
-  const order = (trader: HDNodeWallet, isBuy: boolean, nonce: bigint): Order => ({
-    trader: trader.address,
-    token: world.manifest.contracts.AllowanceToken,
-    tokenId: BigInt(YEAR),
-    isBuy,
-    price: 3_000n,
-    quantity: 1_000_000_000n,
-    timeInForce: 0,
-    nonce,
-    expiry: 0n,
-  });
-  const fundBuys = [
-    await signOrder(world.fund, domain, order(world.fund, true, 10n)),
-    await signOrder(world.power, domain, order(world.power, false, 10n)),
-  ];
-  const powerBuys = [
-    await signOrder(world.power, domain, order(world.power, true, 11n)),
-    await signOrder(world.fund, domain, order(world.fund, false, 11n)),
-  ];
-  let tradeId = (await world.read.clearing!.lastTradeId()) + 1n;
-  const operator = world.as(world.operator).clearing!;
-  let made = 0;
-  for (let batch = 0; made < EVENTS; batch++) {
-    const fills = Array.from({ length: PER_BATCH }, () => ({
-      tradeId: tradeId++,
-      buy: 0,
-      sell: 1,
-      quantity: 1n,
-      price: 3_000n,
-      buyerIsMaker: batch % 2 === 0,
-    }));
-    await send(
-      operator.settle(
-        { orders: batch % 2 === 0 ? fundBuys : powerBuys, fills, withdrawals: [], requests: [] },
-        { gasLimit: 90_000_000n },
-      ),
-    );
-    made += PER_BATCH;
+  const rows: Insertable<Database["transfers"]>[] = [];
+  let added = 0;
+  const flush = async () => {
+    for (let i = 0; i < rows.length; i += 1_000)
+      await db
+        .insertInto("transfers")
+        .values(rows.slice(i, i + 1_000))
+        .execute();
+    rows.length = 0;
+  };
+  for (let n = 0; have + n < target; n++) {
+    const block = blocks[n % blocks.length]!;
+    const tx = id(`bench-transfer-${n}`);
+    rows.push({
+      transfer_key: `${tx}:0`,
+      token: "AllowanceToken",
+      token_id: BigInt(YEAR),
+      kind: "immediate",
+      status: "done",
+      from: accounts[n % accounts.length]!,
+      to: accounts[(n * 7 + 1) % accounts.length]!,
+      amount: BigInt(1 + (n % 500)),
+      pending_id: null,
+      release_at: null,
+      case_ref: null,
+      created_block: block.number,
+      created_at: block.timestamp,
+      tx_hash: tx,
+      closed_block: null,
+      from_block: block.number,
+      to_block: null,
+    });
+    added++;
+    if (rows.length === 10_000) await flush();
   }
+  await flush();
+  return added;
+}
+
+interface QuerySpec {
+  name: string;
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+async function timeQueries(url: string, headers: Record<string, string>, specs: QuerySpec[]) {
+  const out: Record<string, { p50: number; p99: number; max: number; rounds: number }> = {};
+  for (const spec of specs) {
+    const once = async () => {
+      const t = performance.now();
+      const res = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ query: spec.query, variables: spec.variables }),
+      });
+      const body = (await res.json()) as { errors?: { message: string }[] };
+      const ms = performance.now() - t;
+      if (body.errors) throw new Error(`${spec.name}: ${body.errors[0]!.message}`);
+      return ms;
+    };
+    for (let i = 0; i < 10; i++) await once();
+    const times: number[] = [];
+    for (let i = 0; i < QUERY_ROUNDS; i++) times.push(await once());
+    out[spec.name] = {
+      p50: round(percentile(times, 50)),
+      p99: round(percentile(times, 99)),
+      max: round(Math.max(...times)),
+      rounds: QUERY_ROUNDS,
+    };
+    console.log(`  ${spec.name.padEnd(28)} p50 ${out[spec.name]!.p50} ms  p99 ${out[spec.name]!.p99} ms`);
+  }
+  return out;
+}
+
+function standardQueries(world: World, pastBlock: number): QuerySpec[] {
+  return [
+    {
+      name: "entity page",
+      query: `query ($id: BigInt!) { entity(id: $id) { id name sector category accounts { wallet status }
+        holdings { product balance locked } compliance { year status obligation allowancesSurrendered shortfall } } }`,
+      variables: { id: STEEL.toString() },
+    },
+    {
+      name: "transfers of an account",
+      query: `query ($a: String!) { transfers(where: { account: $a }, first: 50) { totalCount
+        pageInfo { hasNextPage endCursor } edges { node { id product kind status from to amount createdBlock } } } }`,
+      variables: { a: world.steel.address },
+    },
+    {
+      name: "holdings at a past block",
+      query: `query ($a: String!, $b: Int!) { holdings(account: $a, block: { number: $b }) { product balance locked sinceBlock } }`,
+      variables: { a: world.steel.address, b: pastBlock },
+    },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -87,68 +162,88 @@ async function main(): Promise<void> {
   try {
     const t0 = performance.now();
     await world.activity();
-    await generate(world);
+    // Surrenders give 2 events each; transfers and trades 1.
+    const surrenders = Math.round(EVENTS * 0.1);
+    const transfers = Math.round(EVENTS * 0.3);
+    const trades = EVENTS - 2 * surrenders - transfers;
+    const load = await loadChain(world, { surrenders, transfers, trades });
     const head = await world.provider.getBlockNumber();
-    console.log(`generated the chain in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${head} blocks`);
-    const stores: [string, StoreOptions | undefined][] = [
-      ["sqlite", { sqliteFile: path.join(dir, "bench.sqlite") }],
-      ["postgres", pg ? { databaseUrl: await pg.createDatabase("bench_indexer") } : undefined],
+    const pastBlock = Math.floor((world.manifest.deploymentBlock + head) / 2);
+    console.log(
+      `chain: ${surrenders} surrenders, ${transfers} transfers, ${trades} trades in ${load.blocks} blocks ` +
+        `(${round(load.seconds, 1)} s); ${head} blocks in all, ${round((performance.now() - t0) / 1000, 1)} s`,
+    );
+
+    const stores: [string, (run: number) => Promise<StoreOptions | undefined>][] = [
+      ["sqlite", async (run) => ({ sqliteFile: path.join(dir, `bench-${run}.sqlite`) })],
+      ["postgres", async (run) => (pg ? { databaseUrl: await pg.createDatabase(`bench_${run}`) } : undefined)],
     ];
     const results: Record<string, unknown> = {};
-    for (const [name, store] of stores) {
-      if (!store) {
+    for (const [name, options] of stores) {
+      if (!(await options(-1))) {
         console.log(`${name}: skipped (PostgreSQL is not installed)`);
         continue;
       }
-      const idx = await createIndexer({ rpcUrl: world.node.url, manifest: world.manifest, store, log });
-      const t = performance.now();
-      await idx.syncer.syncToHead();
-      const seconds = (performance.now() - t) / 1000;
-      const events = Number(
-        (
-          await idx.store.db
-            .selectFrom("events")
-            .select((eb) => eb.fn.countAll().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-      const trades = Number(
-        (
-          await idx.store.db
-            .selectFrom("trades")
-            .select((eb) => eb.fn.countAll().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-      for (const row of await idx.store.db
-        .selectFrom("trading_balances")
-        .selectAll()
-        .where("to_block", "is", null)
-        .execute()) {
-        const token =
-          row.token === "CashToken" ? world.manifest.contracts.CashToken : world.manifest.contracts.AllowanceToken;
-        const onChain = await world.read.clearing!.balanceOf(row.trader, token, row.token_id);
-        if (onChain !== row.balance)
-          throw new Error(
-            `${name}: trading balance of ${row.trader} ${row.token} is ${row.balance}, the chain says ${onChain}`,
-          );
+      const rates: number[] = [];
+      let events = 0;
+      let kept: StoreOptions | undefined;
+      for (let run = 0; run < RUNS; run++) {
+        const store = (await options(run))!;
+        const idx = await createIndexer({ rpcUrl: world.node.url, manifest: world.manifest, store, log });
+        const t = performance.now();
+        await idx.syncer.syncToHead();
+        const seconds = (performance.now() - t) / 1000;
+        events = await count(idx.store.db, "events");
+        rates.push(events / seconds);
+        console.log(
+          `${name} backfill ${run + 1}/${RUNS}: ${events} events in ${round(seconds)} s: ${Math.round(events / seconds)} events/s`,
+        );
+        if (run === 0) {
+          const compared = await expectStoreEqualsChain(idx.store, world, head);
+          console.log(`  ${compared} stored figures equal the contracts at block ${head}`);
+          kept = store;
+        }
+        await idx.close();
       }
+      // Queries on the first run's store, grown to TRANSFER_ROWS transfer rows.
+      const idx = await createIndexer({ rpcUrl: world.node.url, manifest: world.manifest, store: kept!, log });
+      const t = performance.now();
+      const added = await growTransfers(idx.store.db, TRANSFER_ROWS);
+      const rows = await count(idx.store.db, "transfers");
+      console.log(
+        `${name}: ${rows} transfer rows (${added} generated in ${round((performance.now() - t) / 1000, 1)} s)`,
+      );
+      const url = await idx.listen("127.0.0.1", 0);
+      const queries = await timeQueries(url, {}, standardQueries(world, pastBlock));
       await idx.close();
       results[name] = {
         events,
-        trades,
         blocks: head - world.manifest.deploymentBlock + 1,
-        seconds: Math.round(seconds * 100) / 100,
-        eventsPerSecond: Math.round(events / seconds),
+        runs: RUNS,
+        eventsPerSecond: {
+          median: Math.round(median(rates)),
+          min: Math.round(Math.min(...rates)),
+          max: Math.round(Math.max(...rates)),
+        },
+        transferRows: rows,
+        generatedTransferRows: added,
+        queries,
       };
-      console.log(
-        `${name}: ${events} events (${trades} trades) in ${seconds.toFixed(2)} s: ${Math.round(events / seconds)} events/s`,
-      );
+      console.log(`${name}: median ${Math.round(median(rates))} events/s over ${RUNS} runs`);
     }
     const file = path.join(__dirname, "results", "indexer.json");
     fs.writeFileSync(
       file,
-      JSON.stringify({ date: new Date().toISOString(), events: EVENTS, perBatch: PER_BATCH, results }, null, 2) + "\n",
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+          load: { surrenders, transfers, trades, blocks: load.blocks, seconds: round(load.seconds, 1) },
+          results,
+        },
+        null,
+        2,
+      ) + "\n",
     );
     console.log(`written ${path.relative(process.cwd(), file)}`);
   } finally {
@@ -158,4 +253,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
