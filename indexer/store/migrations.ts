@@ -279,9 +279,32 @@ const m0002: Migration = {
   },
 };
 
+/**
+ * The transfers of one account in one index range each side, newest first, and their count from the
+ * index alone: `(from, to_block, created_block, transfer_key)` and `(to, to_block, created_block,
+ * transfer_key, from)`.
+ */
+const m0006: Migration = {
+  async up(db) {
+    await db.schema.dropIndex("transfers_from").execute();
+    await db.schema.dropIndex("transfers_to").execute();
+    await db.schema
+      .createIndex("transfers_from")
+      .on("transfers")
+      .columns(["from", "to_block", "created_block", "transfer_key"])
+      .execute();
+    await db.schema
+      .createIndex("transfers_to")
+      .on("transfers")
+      .columns(["to", "to_block", "created_block", "transfer_key", "from"])
+      .execute();
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_alerts": m0002,
+  "0006_transfer_indexes": m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

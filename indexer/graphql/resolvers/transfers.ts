@@ -1,3 +1,5 @@
+import type { SelectQueryBuilder } from "kysely";
+import type { Database } from "../../store/schema";
 import { address, bigintArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import * as map from "../mappers";
 import type { GraphQLContext } from "./context";
@@ -16,6 +18,8 @@ interface TransferWhere {
   createdBlock_lt?: number;
 }
 
+type TransferQuery = SelectQueryBuilder<Database, "transfers", object>;
+
 const nonEmpty = (list: string[]) => (list.length ? list.map(map.lower) : ["-"]);
 
 export const transferResolvers = {
@@ -33,42 +37,69 @@ export const transferResolvers = {
       const n = firstArg(args.first);
       const dir = args.orderDirection ?? "desc";
       const w = args.where ?? {};
-      let q = ctx.store.db.selectFrom("transfers").where("to_block", "is", null);
-      if (w.account) {
-        const a = address(w.account, "where.account");
-        q = q.where((eb) => eb.or([eb("from", "=", a), eb("to", "=", a)]));
-      }
-      if (w.from) q = q.where("from", "=", address(w.from, "where.from"));
-      if (w.to) q = q.where("to", "=", address(w.to, "where.to"));
-      if (w.token) q = q.where("token", "=", map.CONTRACT_OF_TOKEN[w.token] ?? w.token);
-      if (w.tokenId !== undefined && w.tokenId !== null) q = q.where("token_id", "=", w.tokenId);
-      if (w.kind) q = q.where("kind", "=", map.lower(w.kind));
-      if (w.kind_in) q = q.where("kind", "in", nonEmpty(w.kind_in));
-      if (w.status) q = q.where("status", "=", map.lower(w.status));
-      if (w.status_in) q = q.where("status", "in", nonEmpty(w.status_in));
-      if (w.createdBlock_gt !== undefined && w.createdBlock_gt !== null)
-        q = q.where("created_block", ">", BigInt(w.createdBlock_gt));
-      if (w.createdBlock_lt !== undefined && w.createdBlock_lt !== null)
-        q = q.where("created_block", "<", BigInt(w.createdBlock_lt));
-      const total = await q.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
+      const account = w.account ? address(w.account, "where.account") : undefined;
       const after = decodeCursor("transfers", args.after);
-      let page = q.selectAll();
-      if (after) {
+      const filtered = (q: TransferQuery) => {
+        q = q.where("to_block", "is", null);
+        if (w.from) q = q.where("from", "=", address(w.from, "where.from"));
+        if (w.to) q = q.where("to", "=", address(w.to, "where.to"));
+        if (w.token) q = q.where("token", "=", map.CONTRACT_OF_TOKEN[w.token] ?? w.token);
+        if (w.tokenId !== undefined && w.tokenId !== null) q = q.where("token_id", "=", w.tokenId);
+        if (w.kind) q = q.where("kind", "=", map.lower(w.kind));
+        if (w.kind_in) q = q.where("kind", "in", nonEmpty(w.kind_in));
+        if (w.status) q = q.where("status", "=", map.lower(w.status));
+        if (w.status_in) q = q.where("status", "in", nonEmpty(w.status_in));
+        if (w.createdBlock_gt !== undefined && w.createdBlock_gt !== null)
+          q = q.where("created_block", ">", BigInt(w.createdBlock_gt));
+        if (w.createdBlock_lt !== undefined && w.createdBlock_lt !== null)
+          q = q.where("created_block", "<", BigInt(w.createdBlock_lt));
+        return q;
+      };
+      const paged = (q: TransferQuery) => {
+        if (!after) return q;
         const block = bigintArg(after[0], "cursor");
         const key = String(after[1]);
         const op = dir === "asc" ? ">" : "<";
-        page = page.where((eb) =>
+        return q.where((eb) =>
           eb.or([
             eb("created_block", op, block),
             eb.and([eb("created_block", "=", block), eb("transfer_key", op, key)]),
           ]),
         );
+      };
+      const db = ctx.store.db;
+      // Either side of one account: two index ranges (sent; received from others), merged.
+      const sides = account
+        ? [
+            (q: TransferQuery) => q.where("from", "=", account),
+            (q: TransferQuery) => q.where("to", "=", account).where("from", "<>", account),
+          ]
+        : [(q: TransferQuery) => q];
+      let totalCount = 0;
+      for (const side of sides) {
+        const row = await side(filtered(db.selectFrom("transfers")))
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow();
+        totalCount += Number(row.n);
       }
-      const rows = await page
-        .orderBy("created_block", dir)
-        .orderBy("transfer_key", dir)
-        .limit(n + 1)
-        .execute();
+      const page = sides.map((side) =>
+        paged(side(filtered(db.selectFrom("transfers"))))
+          .selectAll()
+          .orderBy("created_block", dir)
+          .orderBy("transfer_key", dir)
+          .limit(n + 1),
+      );
+      const rows =
+        page.length === 1
+          ? await page[0]!.execute()
+          : await db
+              .selectFrom(page[0]!.as("sent"))
+              .selectAll()
+              .unionAll(db.selectFrom(page[1]!.as("received")).selectAll())
+              .orderBy("created_block", dir)
+              .orderBy("transfer_key", dir)
+              .limit(n + 1)
+              .execute();
       const edges = rows.slice(0, n).map((r) => ({
         cursor: encodeCursor("transfers", [r.created_block.toString(), r.transfer_key]),
         node: map.transfer(r),
@@ -76,7 +107,7 @@ export const transferResolvers = {
       return {
         edges,
         pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-        totalCount: Number(total.n),
+        totalCount,
       };
     },
   },
