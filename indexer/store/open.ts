@@ -14,6 +14,11 @@ export interface Store {
   readonly dialect: Dialect;
   /** Where it is, without a password (logs, status). */
   readonly location: string;
+  /**
+   * Checks that the database is still there: a SQLite file that was deleted (or replaced) is opened
+   * anew, empty and migrated, and true is returned (the indexer then rebuilds it from the chain).
+   */
+  reopenIfDeleted(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -35,19 +40,43 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 }
 
 async function openSqlite(file: string): Promise<Store> {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new SqliteDatabase(file);
-  // Every integer comes back as a bigint: amounts may exceed 2^53.
-  sqlite.defaultSafeIntegers(true);
-  sqlite.pragma("journal_mode = WAL");
-  // WAL + NORMAL: a committed transaction survives the death of the process (kill -9); only a power
-  // loss may take back the last ones, which the indexer then fetches again from its cursor.
-  sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 5000");
-  sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db);
-  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+  const open = async () => {
+    if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SqliteDatabase(file);
+    // Every integer comes back as a bigint: amounts may exceed 2^53.
+    sqlite.defaultSafeIntegers(true);
+    sqlite.pragma("journal_mode = WAL");
+    // WAL + NORMAL: a committed transaction survives the death of the process (kill -9); only a power
+    // loss may take back the last ones, which the indexer then fetches again from its cursor.
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("foreign_keys = ON");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    await migrate(db);
+    return { db, inode: file === ":memory:" ? 0 : fs.statSync(file).ino };
+  };
+  let current = await open();
+  return {
+    get db() {
+      return current.db;
+    },
+    dialect: "sqlite",
+    location: file,
+    async reopenIfDeleted() {
+      if (file === ":memory:") return false;
+      let inode: number | undefined;
+      try {
+        inode = fs.statSync(file).ino;
+      } catch {
+        inode = undefined;
+      }
+      if (inode === current.inode) return false;
+      await current.db.destroy();
+      current = await open();
+      return true;
+    },
+    close: () => current.db.destroy(),
+  };
 }
 
 async function openPostgres(url: string, max: number): Promise<Store> {
@@ -65,7 +94,14 @@ async function openPostgres(url: string, max: number): Promise<Store> {
   await migrate(db);
   const u = new URL(url);
   if (u.password) u.password = "***";
-  return { db, dialect: "postgres", location: u.toString(), close: () => db.destroy() };
+  return {
+    db,
+    dialect: "postgres",
+    location: u.toString(),
+    // A dropped database or schema makes each step fail (and be retried) until it is back.
+    reopenIfDeleted: async () => false,
+    close: () => db.destroy(),
+  };
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -182,7 +182,15 @@ export class Syncer {
 
   /** One range: "idle" when the cursor is at the target already. */
   async step(): Promise<"progress" | "idle"> {
-    const { rpc } = this.opts;
+    const { rpc, store } = this.opts;
+    if (await store.reopenIfDeleted()) {
+      this.opts.log.error(
+        { store: store.location },
+        "the database was deleted; rebuilding it from the chain, from the deployment block",
+      );
+      this.prefetched = undefined;
+      await this.init();
+    }
     this.head = await rpc.blockNumber();
     const target = this.head - this.confirmations;
     const cursor = await this.cursor();

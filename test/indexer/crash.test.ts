@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import SqliteDatabase from "better-sqlite3";
 import { createIndexer } from "../../indexer/app";
 import { openStore, type Store, type StoreOptions } from "../../indexer/store/open";
 import { writeManifest } from "../../sdk/manifest";
@@ -51,7 +52,7 @@ async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): 
   }
 }
 
-describe("indexer killed with SIGKILL during a backfill", function () {
+describe("indexer killed with SIGKILL during a backfill, and its database deleted", function () {
   this.timeout(600_000);
   let world: World;
   let dir: string;
@@ -63,7 +64,7 @@ describe("indexer killed with SIGKILL during a backfill", function () {
     pg = await startPostgres();
     world = await World.start("crash-world");
     await world.activity();
-    await world.churn(400);
+    await world.churn(700);
     writeManifest(path.join(dir, "deployments"), world.manifest);
   });
 
@@ -106,7 +107,7 @@ describe("indexer killed with SIGKILL during a backfill", function () {
       const reader = await openStore(store!);
       const kills: number[] = [];
       try {
-        for (let round = 0; round < 5; round++) {
+        for (let round = 0; round < 20 && kills.length < 12; round++) {
           const before = await cursorOf(reader);
           const child = spawnIndexer(world, path.join(dir, "deployments"), store!);
           let stderr = "";
@@ -117,13 +118,13 @@ describe("indexer killed with SIGKILL during a backfill", function () {
             60_000,
             `progress of run ${round}: ${stderr}`,
           );
-          await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
+          await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
           await killHard(child);
           const at = await cursorOf(reader);
           kills.push(at);
           if (at >= head) break;
         }
-        expect(kills.filter((k) => k < head).length, `killed at ${kills.join(", ")}`).to.be.greaterThanOrEqual(3);
+        expect(kills.filter((k) => k < head).length, `killed at ${kills.join(", ")}`).to.be.greaterThanOrEqual(10);
         const last = spawnIndexer(world, path.join(dir, "deployments"), store!);
         await waitFor(async () => (await cursorOf(reader)) >= head, 120_000, "the last run to catch up");
         await killHard(last);
@@ -133,4 +134,53 @@ describe("indexer killed with SIGKILL during a backfill", function () {
       }
     });
   }
+
+  it("rebuilds a SQLite file deleted while it runs, and one deleted while it was stopped, equal to one clean run", async function () {
+    const head = await world.provider.getBlockNumber();
+    const wanted = await cleanRun();
+    const file = path.join(dir, "deleted.sqlite");
+    const remove = () => ["", "-wal", "-shm"].forEach((suffix) => fs.rmSync(file + suffix, { force: true }));
+    const cursorInFile = () => {
+      try {
+        const db = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+        try {
+          const row = db.prepare("select block_number from cursor where id = 'main'").get() as
+            { block_number: number } | undefined;
+          return row?.block_number ?? -1;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return -1;
+      }
+    };
+    const child = spawnIndexer(world, path.join(dir, "deployments"), { sqliteFile: file });
+    try {
+      await waitFor(async () => cursorInFile() >= head, 120_000, "the first sync");
+      remove();
+      await waitFor(async () => fs.existsSync(file), 30_000, "the file to be created again");
+      await waitFor(async () => cursorInFile() >= head, 120_000, "the rebuild");
+    } finally {
+      await killHard(child);
+    }
+    const rebuilt = await openStore({ sqliteFile: file });
+    try {
+      expect(await dump(rebuilt)).to.deep.equal(wanted);
+    } finally {
+      await rebuilt.close();
+    }
+    remove();
+    const again = spawnIndexer(world, path.join(dir, "deployments"), { sqliteFile: file });
+    try {
+      await waitFor(async () => cursorInFile() >= head, 120_000, "the sync after a restart");
+    } finally {
+      await killHard(again);
+    }
+    const restarted = await openStore({ sqliteFile: file });
+    try {
+      expect(await dump(restarted)).to.deep.equal(wanted);
+    } finally {
+      await restarted.close();
+    }
+  });
 });
