@@ -83,11 +83,9 @@ export class Access {
     const now = Date.now();
     const nonce = randomBytes(16).toString("hex");
     const expiresAt = now + this.nonceTtlMs;
-    // Forget nonces that can no longer be used (expired an hour ago), so the table stays small.
-    await this.db
-      .deleteFrom("auth_nonces")
-      .where("expires_at", "<", BigInt(now - 3_600_000))
-      .execute();
+    // Forget nonces that can no longer be used, so the table holds at most a TTL's worth (a message
+    // with an expired nonce is refused as AUTH_NONCE_INVALID, so a replay stays refused).
+    await this.db.deleteFrom("auth_nonces").where("expires_at", "<", BigInt(now)).execute();
     await this.db.insertInto("auth_nonces").values({ nonce, created_at: now, expires_at: expiresAt }).execute();
     return { nonce, expiresAt };
   }
@@ -154,6 +152,11 @@ export class Access {
     if (!role) {
       throw indexerError("NOT_REGULATOR", `${address} holds neither REGULATOR nor AUDITOR`, { address });
     }
+    // Sessions that ended or expired a day ago are of no use any more.
+    await this.db
+      .deleteFrom("sessions")
+      .where("expires_at", "<", BigInt(now - 86_400_000))
+      .execute();
     const token = randomBytes(32).toString("base64url");
     const expiresAt = now + this.sessionTtlMs;
     await this.db
