@@ -7,6 +7,7 @@ import { createIndexer, type Indexer } from "../../indexer/app";
 import { reconcile } from "../../indexer/reconcile";
 import { writeManifest } from "../../sdk/manifest";
 import { regulatorSession } from "./helpers";
+import { startPostgres } from "./postgres";
 import { World, YEAR, log } from "./world";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -154,5 +155,52 @@ describe("indexer reconciliation: the store against the chain", function () {
     expect(
       await idx.store.db.selectFrom("alerts").selectAll().where("rule", "=", "reconciliation_mismatch").execute(),
     ).to.have.length(1);
+  });
+
+  it("works on PostgreSQL too: login, reconciliation equal, then a tampered trading balance found", async function () {
+    const pg = await startPostgres();
+    if (!pg) {
+      console.log("      PostgreSQL is not installed (apt-get install -y postgresql): skipped");
+      this.skip();
+    }
+    const other = await createIndexer({
+      rpcUrl: world.node.url,
+      manifest: world.manifest,
+      store: { databaseUrl: await pg.createDatabase("reconcile") },
+      log,
+    });
+    try {
+      await other.syncer.syncToHead();
+      const base = await other.listen("127.0.0.1", 0);
+      const auth = await regulatorSession(base, world.regulator);
+      const r = await fetch(`${base}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: JSON.stringify({ query: "{ reconciliation { equal checked { holdings } } session { role } }" }),
+      });
+      const body = (await r.json()) as any;
+      expect(body.errors).to.equal(undefined);
+      expect(body.data.reconciliation.equal).to.equal(true);
+      expect(body.data.session.role).to.equal("REGULATOR");
+
+      await other.store.db
+        .updateTable("trading_balances")
+        .set({ balance: 1n })
+        .where("to_block", "is", null)
+        .where("trader", "=", world.fund.address.toLowerCase())
+        .where("token", "=", "CashToken")
+        .execute();
+      const diff = await reconcile(other.store, other.rpc, world.manifest);
+      expect(diff.differences.map((d) => [d.kind, d.field, d.stored])).to.deep.equal([
+        ["trading_balance", "balance", "1"],
+      ]);
+      const alerts = await other.store.db.selectFrom("alerts").selectAll().execute();
+      expect(alerts.map((a) => [a.rule, a.severity, a.log_index])).to.deep.equal([
+        ["reconciliation_mismatch", "critical", -1n],
+      ]);
+    } finally {
+      await other.close();
+      pg.stop();
+    }
   });
 });
