@@ -160,6 +160,7 @@ describe("indexer reconciliation: the store against the chain", function () {
   it("works on PostgreSQL too: login, reconciliation equal, then a tampered trading balance found", async function () {
     const pg = await startPostgres();
     if (!pg) {
+      // eslint-disable-next-line no-console
       console.log("      PostgreSQL is not installed (apt-get install -y postgresql): skipped");
       this.skip();
     }
