@@ -140,7 +140,9 @@ export function estimateRows(
       const firstArg = field.args.find((a) => a.name === "first");
       if (firstArg) {
         const node = sel.arguments?.find((a) => a.name.value === "first");
-        const value = node ? valueFromAST(node.value, firstArg.type, variables ?? undefined) : firstArg.defaultValue;
+        // An omitted variable leaves the argument to its default, as graphql-js does.
+        const given = node ? valueFromAST(node.value, firstArg.type, variables ?? undefined) : undefined;
+        const value = given ?? firstArg.defaultValue;
         multiplier = typeof value === "number" && value > 0 ? value : 1;
         paged = true;
       } else if (isListType(getNullableType(field.type))) {

@@ -104,6 +104,11 @@ describe("indexer GraphQL limits: depth, cost, aliases, tokens, directives", fun
     expect(r.errors[0].extensions.rows).to.be.greaterThan(r.errors[0].extensions.limit);
     expect(await codes(url, q, { n: 5 })).to.deep.equal([]);
     expect(await codes(url, q), "the default page of 50").to.deep.equal([]);
+    // Five aliased accounts × holdings per entity: 2,100 rows each; an omitted $n is the default page of 50.
+    const lists = [1, 2, 3, 4, 5].map((i) => `a${i}: accounts { holdings { balance } }`).join(" ");
+    const wide = `query($n: Int) { entities(first: $n) { edges { node { ${lists} } } } }`;
+    expect(await codes(url, wide), "an omitted variable counts as the default").to.deep.equal(["QUERY_TOO_COSTLY"]);
+    expect(await codes(url, wide, { n: 10 })).to.deep.equal([]);
   });
 
   it("refuses a huge document (QUERY_TOO_LARGE) and too many directives (TOO_MANY_DIRECTIVES)", async function () {
