@@ -7,6 +7,7 @@ import { makeExecutableSchema } from "@graphql-tools/schema";
 import { parse, subscribe, execute } from "graphql";
 import { SiweMessage } from "siwe";
 import { createIndexer, type Indexer } from "../../indexer/app";
+import { Access } from "../../indexer/auth/access";
 import { enforceRestricted } from "../../indexer/auth/restricted";
 import { loginToIndexer, logoutFromIndexer } from "../../sdk/indexer-login";
 import { Roles } from "../../sdk/roles";
@@ -183,6 +184,29 @@ describe("indexer access: Sign-In with Ethereum, sessions, @restricted", functio
     expect(await refusal({ message: "hello", signature: "0x" })).to.equal("AUTH_INVALID_MESSAGE");
     const bad = await post("login", { message: 1 });
     expect([bad.status, bad.body.error.code]).to.deep.equal([400, "AUTH_INVALID_MESSAGE"]);
+  });
+
+  it("opens one session only when the same message is sent twice at once", async function () {
+    const m = await signed(world.regulator);
+    const [a, b] = await Promise.all([post("login", m), post("login", m)]);
+    expect([a.status, b.status].sort()).to.deep.equal([200, 401]);
+    expect([a, b].find((r) => r.status === 401)!.body.error.code).to.equal("AUTH_NONCE_USED");
+  });
+
+  it("checks the configured domain (ETS_INDEXER_AUTH_DOMAIN) rather than the Host", async function () {
+    const access = new Access(
+      { store: idx.store, rpcUrl: world.node.url, manifest: world.manifest, log },
+      { domain: "explorer.example.org" },
+    );
+    const ours = await signed(world.regulator, { domain: "explorer.example.org" });
+    expect((await access.login(ours.message, ours.signature, host)).role).to.equal("REGULATOR");
+    const theirs = await signed(world.regulator);
+    try {
+      await access.login(theirs.message, theirs.signature, host);
+      expect.fail("a message for the Host was accepted");
+    } catch (err) {
+      expect((err as { code?: string }).code).to.equal("AUTH_WRONG_DOMAIN");
+    }
   });
 
   it("refuses an expired session, and a logged-out one", async function () {
