@@ -2,7 +2,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Manifest } from "../sdk/manifest";
+import { Access, type AccessOptions } from "./auth/access";
+import { authRoutes } from "./auth/routes";
+import type { QueryLimits } from "./graphql/limits";
 import { createIndexerYoga } from "./graphql/yoga";
+import { reconcile } from "./reconcile";
 import { openStore, type Store, type StoreOptions } from "./store/open";
 import { Rpc } from "./sync/rpc";
 import { Syncer, type SyncOptions } from "./sync/sync";
@@ -13,6 +17,10 @@ export interface IndexerDeps {
   store: StoreOptions;
   log: Logger;
   sync?: Pick<SyncOptions, "confirmations" | "maxRange" | "initialRange" | "pollIntervalMs" | "maxReorgDepth">;
+  /** Login and sessions (`indexer/auth/`): domain, lifetimes, role re-check interval. */
+  access?: AccessOptions;
+  /** GraphQL depth, cost, alias, token and directive limits. */
+  limits?: QueryLimits;
 }
 
 export interface Indexer {
@@ -44,8 +52,15 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
     log: deps.log.child({ component: "sync" }),
     ...deps.sync,
   });
+  const access = new Access(
+    { store, rpcUrl: deps.rpcUrl, manifest: deps.manifest, log: deps.log.child({ component: "auth" }) },
+    deps.access,
+  );
   const yoga = createIndexerYoga({
     store,
+    access,
+    limits: deps.limits,
+    reconcile: (block) => reconcile(store, rpc, deps.manifest, block),
     log: deps.log.child({ component: "graphql" }),
     status: () => {
       const s = syncer.status();
@@ -64,7 +79,13 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
     rpc,
     startSync: (onFatal) => syncer.start(onFatal),
     async listen(host, port) {
-      server = http.createServer(yoga);
+      // The login routes (/auth/…) first, then GraphQL.
+      const auth = authRoutes(access, deps.log.child({ component: "auth" }));
+      server = http.createServer((req, res) => {
+        void auth(req, res).then((done) => {
+          if (!done) void yoga(req, res);
+        });
+      });
       await new Promise<void>((resolve, reject) => {
         server!.once("error", reject);
         server!.listen(port, host, () => resolve());

@@ -33,10 +33,58 @@ const envSchema = z.object({
   ETS_INDEXER_MAX_REORG_DEPTH: envInteger(1, 1_000_000).default("1000"),
   /** Sync only, no GraphQL server (`1`). Default `0`. */
   ETS_INDEXER_NO_SERVER: z.enum(["0", "1"]).default("0"),
+  /**
+   * Access (`/auth/…`): the host a SIWE message must name as its domain. Default: the `Host` header
+   * of the login request (set it behind a proxy, e.g. `explorer.example.org`).
+   */
+  ETS_INDEXER_AUTH_DOMAIN: optional(z.string().trim().min(1)),
+  /** How long a session lasts, seconds. Default `28800` (8 h). */
+  ETS_INDEXER_SESSION_TTL_S: envInteger(60, 30 * 86_400).default("28800"),
+  /** How long a login nonce may wait for its message, seconds. Default `300`. */
+  ETS_INDEXER_NONCE_TTL_S: envInteger(10, 86_400).default("300"),
+  /** A session's role is asked on chain again when its last check is older than this, seconds. Default `60`. */
+  ETS_INDEXER_ROLE_RECHECK_S: envInteger(0, 86_400).default("60"),
+  /** GraphQL limits: deepest selection (GraphiQL's introspection query fits). Default `10`. */
+  ETS_GRAPHQL_MAX_DEPTH: envInteger(1, 1000).default("10"),
+  /** Largest cost (GraphQL Armor's: objects 2, scalars 1, ×1.5 per level, × a literal `first`). Default `20000`. */
+  ETS_GRAPHQL_MAX_COST: envInteger(1, 1e9).default("20000"),
+  /** Largest number of rows a query may ask for: each list's `first` (or its default) times its parents'. Default `100000`. */
+  ETS_GRAPHQL_MAX_ROWS: envInteger(1, 1e12).default("100000"),
+  /** Rows assumed for a list without `first` (an entity's holdings, accounts, positions). Default `20`. */
+  ETS_GRAPHQL_LIST_SIZE: envInteger(1, 1e6).default("20"),
+  /** Most aliases in one query. Default `15`. */
+  ETS_GRAPHQL_MAX_ALIASES: envInteger(0, 10_000).default("15"),
+  /** Most tokens in one query document. Default `5000`. */
+  ETS_GRAPHQL_MAX_TOKENS: envInteger(1, 1e6).default("5000"),
+  /** Most directives in one query. Default `50`. */
+  ETS_GRAPHQL_MAX_DIRECTIVES: envInteger(0, 10_000).default("50"),
   ETS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type IndexerEnv = z.infer<typeof envSchema>;
+
+/** The access settings of `createIndexer` (`indexer/auth/`), from the environment. */
+export function accessOptions(env: IndexerEnv) {
+  return {
+    domain: env.ETS_INDEXER_AUTH_DOMAIN,
+    sessionTtlS: env.ETS_INDEXER_SESSION_TTL_S,
+    nonceTtlS: env.ETS_INDEXER_NONCE_TTL_S,
+    roleRecheckS: env.ETS_INDEXER_ROLE_RECHECK_S,
+  };
+}
+
+/** The GraphQL limits of `createIndexer` (`graphql/limits.ts`), from the environment. */
+export function limitOptions(env: IndexerEnv) {
+  return {
+    maxDepth: env.ETS_GRAPHQL_MAX_DEPTH,
+    maxCost: env.ETS_GRAPHQL_MAX_COST,
+    maxRows: env.ETS_GRAPHQL_MAX_ROWS,
+    listSize: env.ETS_GRAPHQL_LIST_SIZE,
+    maxAliases: env.ETS_GRAPHQL_MAX_ALIASES,
+    maxTokens: env.ETS_GRAPHQL_MAX_TOKENS,
+    maxDirectives: env.ETS_GRAPHQL_MAX_DIRECTIVES,
+  };
+}
 
 /** The indexer's configuration from the environment; a bad value names its variable. */
 export function readIndexerEnv(env: NodeJS.ProcessEnv = process.env): IndexerEnv {

@@ -31,6 +31,70 @@ export const INDEXER_ERRORS = {
     help: "The query does not match the schema (an unknown field or argument, a wrong type). GraphiQL at /graphql shows the schema.",
   },
   GRAPHQL_PARSE_FAILED: { kind: "validation", help: "The query is not valid GraphQL syntax." },
+  UNAUTHENTICATED: {
+    kind: "unauthorised",
+    help: "Entity-level data (`@restricted` fields) needs a session: log in with a REGULATOR or AUDITOR wallet (`POST /auth/nonce`, then `POST /auth/login` with the signed Sign-In with Ethereum message) and send `Authorization: Bearer <token>`. The token was missing, unknown, logged out or expired.",
+  },
+  FORBIDDEN: {
+    kind: "unauthorised",
+    help: "The session's wallet no longer holds REGULATOR or AUDITOR on chain (the role was revoked; the indexer asks again every ETS_INDEXER_ROLE_RECHECK_S seconds). Log in with a wallet that holds one.",
+  },
+  NOT_REGULATOR: {
+    kind: "unauthorised",
+    help: "The wallet that signed the login message holds neither REGULATOR nor AUDITOR on the deployment's AccessManager, so no session was opened. The admin grants AUDITOR (see docs/operator-guide.md).",
+  },
+  AUTH_ROLE_CHECK_FAILED: {
+    kind: "retryable",
+    help: "The indexer could not ask the chain whether the wallet holds its role (the node did not answer). Try again when the node is reachable (`indexerStatus { nodeReachable }`).",
+  },
+  AUTH_INVALID_MESSAGE: {
+    kind: "validation",
+    help: "The body of `POST /auth/login` is not `{ message, signature }` with an EIP-4361 (Sign-In with Ethereum) message the indexer can parse. Build it with the `siwe` package or `sdk/indexer-login.ts`.",
+  },
+  AUTH_INVALID_SIGNATURE: {
+    kind: "unauthorised",
+    help: "The signature is not the personal_sign of the message by the address the message names. Sign the exact message text with that wallet.",
+  },
+  AUTH_WRONG_DOMAIN: {
+    kind: "unauthorised",
+    help: "The message's domain is not this indexer's (its Host, or ETS_INDEXER_AUTH_DOMAIN): a message signed for another site is refused. Build the message with the host the request goes to.",
+  },
+  AUTH_WRONG_CHAIN: {
+    kind: "unauthorised",
+    help: "The message's chain id is not the chain id of the deployment the indexer serves. Use the deployment's chain id (`sdk/indexer-login.ts` reads it from the signer's provider).",
+  },
+  AUTH_NONCE_INVALID: {
+    kind: "unauthorised",
+    help: "The message's nonce was not issued by this indexer, or it expired before the login (ETS_INDEXER_NONCE_TTL_S). Ask `POST /auth/nonce` for a fresh one and sign again.",
+  },
+  AUTH_NONCE_USED: {
+    kind: "unauthorised",
+    help: "The message's nonce was already used by a login: a signed message opens one session only, a replay is refused. Ask `POST /auth/nonce` for a fresh one.",
+  },
+  AUTH_MESSAGE_EXPIRED: {
+    kind: "unauthorised",
+    help: "The message's expirationTime has passed, or its notBefore has not come yet. Sign a new message.",
+  },
+  QUERY_TOO_DEEP: {
+    kind: "validation",
+    help: "The query nests selections deeper than ETS_GRAPHQL_MAX_DEPTH. Ask for less at once, or follow the ids in a second query.",
+  },
+  QUERY_TOO_COSTLY: {
+    kind: "validation",
+    help: "The query's estimated cost is above ETS_GRAPHQL_MAX_COST, or the rows it may return (each list's `first` times its parents') above ETS_GRAPHQL_MAX_ROWS. Ask for smaller pages (`first`) or fewer nested lists, and page with `after`.",
+  },
+  TOO_MANY_ALIASES: {
+    kind: "validation",
+    help: "The query uses more aliases than ETS_GRAPHQL_MAX_ALIASES. Split it into several queries.",
+  },
+  QUERY_TOO_LARGE: {
+    kind: "validation",
+    help: "The query document has more tokens than ETS_GRAPHQL_MAX_TOKENS. Split it into several queries.",
+  },
+  TOO_MANY_DIRECTIVES: {
+    kind: "validation",
+    help: "The query uses more directives than ETS_GRAPHQL_MAX_DIRECTIVES. Split it into several queries.",
+  },
   INTERNAL_ERROR: {
     kind: "internal",
     help: "An unexpected error in the indexer; the details are in its log. Report it with the query.",

@@ -6,7 +6,7 @@
 import pino from "pino";
 import { readManifest } from "../sdk/manifest";
 import { createIndexer } from "./app";
-import { readIndexerEnv } from "./config";
+import { accessOptions, limitOptions, readIndexerEnv } from "./config";
 import { Rpc } from "./sync/rpc";
 
 async function main(): Promise<void> {
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
       pollIntervalMs: env.ETS_INDEXER_POLL_MS,
       maxReorgDepth: env.ETS_INDEXER_MAX_REORG_DEPTH,
     },
+    access: accessOptions(env),
+    limits: limitOptions(env),
   });
   log.info({ store: indexer.store.location, dialect: indexer.store.dialect }, "store open");
   let stopping = false;

@@ -18,6 +18,8 @@ export const Roles = {
   REGISTRY_CONTRACT: 13n,
   COMPLIANCE_CONTRACT: 14n,
   RESERVE_SALES: 15n,
+  /** Read-only supervision: granted to no function; opens the indexer's entity-level data. */
+  AUDITOR: 16n,
 } as const;
 
 export type RoleName = keyof typeof Roles;

@@ -30,6 +30,7 @@ import {
 import { MAX_AMOUNT } from "../../sdk/units";
 import { duration, named, timeJson, txData, txLine, when, type CommandResult } from "./format";
 import type { Action } from "./program";
+import { registerRoleCommands } from "./roles";
 import type { AccountRef, Chain, Session } from "./session";
 import { amountFor, findPending, pendingJson, productFromOptions, requireOpen, type ProductOptions } from "./shared";
 
@@ -560,6 +561,8 @@ export function registerAdminCommands(program: Command, action: Action): void {
         };
       }),
     );
+
+  registerRoleCommands(admin, action);
 }
 
 // ─────────────────────────────────────────── helpers ────────────────────────────────────────────

@@ -33,4 +33,7 @@ library Roles {
     uint64 internal constant COMPLIANCE_CONTRACT = 14;
     /// @notice The reserve-sales contract, which sets reserve units aside for auctions and sales.
     uint64 internal constant RESERVE_SALES = 15;
+    /// @notice Read-only supervision (auditors of the management centre): granted to no function;
+    /// the indexer's explorer answers entity-level data to its holders, as to REGULATOR's.
+    uint64 internal constant AUDITOR = 16;
 }

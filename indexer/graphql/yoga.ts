@@ -4,7 +4,13 @@ import { GraphQLError } from "graphql";
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { DomainError } from "../../sdk/errors";
+import type { Access } from "../auth/access";
+import { enforceRestricted } from "../auth/restricted";
+import { indexerError } from "../errors";
+import type { ReconcileResult } from "../reconcile";
 import type { Store } from "../store/open";
+import { limitPlugins, type QueryLimits } from "./limits";
+import { accessResolvers } from "./resolvers/access";
 import type { GraphQLContext, LiveStatus } from "./resolvers/context";
 import { entityResolvers } from "./resolvers/entities";
 import { BigIntScalar } from "./resolvers/scalars";
@@ -28,6 +34,12 @@ export interface YogaDeps {
   store: Store;
   status: () => LiveStatus;
   log: Logger;
+  /** Sessions (`Authorization: Bearer`); without it every `@restricted` field is refused. */
+  access?: Access;
+  /** Reconciliation against the chain (the `reconciliation` field). */
+  reconcile?: (block?: bigint) => Promise<ReconcileResult>;
+  /** Depth, cost, alias, token and directive limits (defaults in `limits.ts`). */
+  limits?: QueryLimits;
 }
 
 /**
@@ -73,20 +85,42 @@ function errorCodes(log: Logger): Plugin {
 
 const jsonSafe = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
 
+const noReconcile = async (): Promise<ReconcileResult> => {
+  throw indexerError("INTERNAL_ERROR", "this server has no reconciliation");
+};
+
 /** The GraphQL server (GraphiQL at /graphql); `main.ts` or `npm start` listens. */
 export function createIndexerYoga(deps: YogaDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const schema = createSchema<GraphQLContext>({
     typeDefs: readSchema(),
-    resolvers: [{ BigInt: BigIntScalar }, statusResolvers, entityResolvers, transferResolvers, stateResolvers],
+    resolvers: [
+      { BigInt: BigIntScalar },
+      statusResolvers,
+      entityResolvers,
+      transferResolvers,
+      stateResolvers,
+      accessResolvers,
+    ],
   });
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: schema as never,
+    schema: enforceRestricted(schema) as never,
     graphqlEndpoint: "/graphql",
     graphiql: { title: "ETS Ledger — regulator's explorer" },
     // Errors keep their own messages; the plugin masks the unexpected ones.
     maskedErrors: false,
     logging: false,
-    context: () => ({ store: deps.store, status: deps.status }),
-    plugins: [errorCodes(deps.log)],
+    context: async ({ request }) => {
+      const auth = deps.access
+        ? await deps.access.authenticate(request.headers.get("authorization"))
+        : { session: null, refusal: null };
+      return {
+        store: deps.store,
+        status: deps.status,
+        session: auth.session,
+        authRefusal: auth.refusal,
+        reconcile: deps.reconcile ?? noReconcile,
+      };
+    },
+    plugins: [...limitPlugins(deps.limits), errorCodes(deps.log)],
   });
 }

@@ -280,6 +280,49 @@ const m0002: Migration = {
 };
 
 /**
+ * Access and reconciliation: login nonces, sessions, reconciliation runs. Not derived from the
+ * chain's events: rollbacks and rebuilds leave them alone (they are in neither VERSIONED_TABLES nor
+ * FACT_TABLES).
+ */
+const m0004: Migration = {
+  async up(db) {
+    await columns(db.schema.createTable("auth_nonces") as Table, {
+      nonce: "text",
+      created_at: "int",
+      expires_at: "int",
+      used_at: "int?",
+    })
+      .addPrimaryKeyConstraint("auth_nonces_pk", ["nonce"] as never[])
+      .execute();
+    await db.schema.createIndex("auth_nonces_expires").on("auth_nonces").column("expires_at").execute();
+    await columns(db.schema.createTable("sessions") as Table, {
+      token_hash: "text",
+      address: "text",
+      role: "text?",
+      created_at: "int",
+      expires_at: "int",
+      checked_at: "int",
+      ended_at: "int?",
+    })
+      .addPrimaryKeyConstraint("sessions_pk", ["token_hash"] as never[])
+      .execute();
+    await db.schema.createIndex("sessions_expires").on("sessions").column("expires_at").execute();
+    await columns(db.schema.createTable("reconciliations") as Table, {
+      id: "text",
+      block_number: "int",
+      started_at: "int",
+      finished_at: "int",
+      checked: "text",
+      differences: "int",
+      report: "text",
+    })
+      .addPrimaryKeyConstraint("reconciliations_pk", ["id"] as never[])
+      .execute();
+    await db.schema.createIndex("reconciliations_block").on("reconciliations").column("block_number").execute();
+  },
+};
+
+/**
  * The transfers of one account in one index range each side, newest first, and their count from the
  * index alone: `(from, to_block, created_block, transfer_key)` and `(to, to_block, created_block,
  * transfer_key, from)`.
@@ -304,6 +347,7 @@ const m0006: Migration = {
 export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_alerts": m0002,
+  "0004_access": m0004,
   "0006_transfer_indexes": m0006,
 };
 

@@ -277,6 +277,44 @@ export interface SettingTable extends Versioned {
   value: string;
 }
 
+/** A login nonce (`POST /auth/nonce`): single use, until `expires_at` (unix seconds). Not derived. */
+export interface AuthNonceTable {
+  nonce: string;
+  created_at: Int;
+  expires_at: Int;
+  /** When a login consumed it; null while unused. */
+  used_at: NullableInt;
+}
+
+/** A session of a REGULATOR or AUDITOR wallet: only the sha256 of its token is kept. Not derived. */
+export interface SessionTable {
+  /** sha256 of the bearer token, hex. */
+  token_hash: string;
+  /** The wallet, lower-case hex. */
+  address: string;
+  /** `REGULATOR` or `AUDITOR` as last checked on chain; null once the wallet holds neither. */
+  role: string | null;
+  created_at: Int;
+  expires_at: Int;
+  /** When the role was last asked on chain (unix seconds). */
+  checked_at: Int;
+  /** When it was logged out; null while open. */
+  ended_at: NullableInt;
+}
+
+/** A reconciliation run: the store compared with the chain at one block. Not derived. */
+export interface ReconciliationTable {
+  id: string;
+  block_number: Int;
+  started_at: Int;
+  finished_at: Int;
+  /** JSON: how many figures of each kind were compared. */
+  checked: string;
+  differences: Int;
+  /** JSON: the differences found. */
+  report: string;
+}
+
 export interface Database {
   meta: MetaTable;
   cursor: CursorTable;
@@ -300,6 +338,9 @@ export interface Database {
   trades: TradeTable;
   settings: SettingTable;
   alerts: AlertTable;
+  auth_nonces: AuthNonceTable;
+  sessions: SessionTable;
+  reconciliations: ReconciliationTable;
 }
 
 /** Derived tables whose rows are versions of a keyed state, with the columns of their key. */

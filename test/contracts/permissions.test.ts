@@ -163,9 +163,22 @@ async function callersOf(f: RegistryFixture): Promise<Caller[]> {
       roles: ["ALLOWANCE_MINTER", "RESERVE_SALES"],
       delayed: [],
     },
+    { label: "AUDITOR (read-only supervision)", signer: await supervisor(), roles: ["AUDITOR"], delayed: [] },
     { label: "a registered account without roles", signer: s.alice, roles: [], delayed: [] },
     { label: "a stranger", signer: s.stranger, roles: [], delayed: [] },
   ];
+}
+
+/** Hardhat signer #19: holds AUDITOR, a read-only role granted to no function, so refused everything. */
+async function supervisor(): Promise<HardhatEthersSigner> {
+  const signer = (await ethers.getSigners())[19];
+  if (!signer) throw new Error("Hardhat signer #19 is missing");
+  return signer;
+}
+
+/** Grants AUDITOR the way an operator does: the admin's grantRole, with no delay (none is set for it). */
+async function grantAuditor(f: RegistryFixture): Promise<void> {
+  await f.c.authority.grantRole(Roles.AUDITOR, (await supervisor()).address, 0);
 }
 const CALLER_LABELS = [
   "REGULATOR",
@@ -181,6 +194,7 @@ const CALLER_LABELS = [
   "the allocation contract (ALLOWANCE_MINTER, ALLOWANCE_BURNER)",
   "COMPLIANCE_CONTRACT (the compliance contract, also ALLOWANCE_BURNER, OFFSET_BURNER)",
   "RESERVE_SALES (the sales contract, also ALLOWANCE_MINTER)",
+  "AUDITOR (read-only supervision)",
   "a registered account without roles",
   "a stranger",
 ];
@@ -293,6 +307,7 @@ async function matrixFixture(): Promise<MatrixFixture> {
   await sales.finalise(4n);
 
   await time.increase(DEFAULT_DELAY);
+  await grantAuditor(f);
   return { ...f, auditor };
 }
 
@@ -771,6 +786,7 @@ async function clearingMatrixFixture(): Promise<ClearingFixture> {
   await f.clearing.connect(f.s.alice).requestWithdrawal(f.manifest.contracts.CashToken, 0n, 10n);
   await f.c.cash.connect(f.s.alice).approve(f.address, 10n);
   await time.increase(WITHDRAWAL_DELAY);
+  await grantAuditor(f);
   return f;
 }
 

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
+import { regulatorSession } from "./helpers";
 import { FUND, POWER, STEEL, World, YEAR, log } from "./world";
 
 describe("indexer GraphQL over HTTP", function () {
@@ -11,6 +12,7 @@ describe("indexer GraphQL over HTTP", function () {
   let dir: string;
   let idx: Indexer;
   let url: string;
+  let auth: { authorization: string };
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-graphql-"));
@@ -24,6 +26,7 @@ describe("indexer GraphQL over HTTP", function () {
     });
     await idx.syncer.syncToHead();
     url = `${await idx.listen("127.0.0.1", 0)}/graphql`;
+    auth = await regulatorSession(url, world.regulator);
   });
 
   after(async function () {
@@ -35,7 +38,7 @@ describe("indexer GraphQL over HTTP", function () {
   async function gql(query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ query, variables }),
     });
     return { status: res.status, body: await res.json() };

@@ -1,8 +1,18 @@
 import { expect } from "chai";
+import type { Signer } from "ethers";
 import type { Kysely } from "kysely";
+import { loginToIndexer } from "../../sdk/indexer-login";
 import { FACT_TABLES, VERSIONED_TABLES, type Database } from "../../indexer/store/schema";
 import type { Store } from "../../indexer/store/open";
 import type { World } from "./world";
+
+/**
+ * Logs `wallet` (a REGULATOR or AUDITOR, e.g. `world.regulator`) in to the indexer at `url` (its base
+ * URL or its /graphql URL) and returns the headers that carry the session: spread them into fetch's.
+ */
+export async function regulatorSession(url: string, wallet: Signer): Promise<{ authorization: string }> {
+  return (await loginToIndexer(url, wallet)).headers;
+}
 
 /** Every table but the bookkeeping ones, in a stable order. */
 export const DATA_TABLES = ["blocks", "transactions", "events", ...Object.keys(VERSIONED_TABLES), ...FACT_TABLES];

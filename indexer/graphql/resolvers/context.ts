@@ -1,3 +1,5 @@
+import type { AuthContext } from "../../auth/restricted";
+import type { ReconcileResult } from "../../reconcile";
 import type { Store } from "../../store/open";
 
 /** What the indexer's own status adds to the database's (null fields when the sync runs elsewhere). */
@@ -8,7 +10,9 @@ export interface LiveStatus {
   confirmations: number;
 }
 
-export interface GraphQLContext {
+export interface GraphQLContext extends AuthContext {
   store: Store;
   status: () => LiveStatus;
+  /** Reconciles the store with the chain at a block (default: the last indexed). */
+  reconcile: (block?: bigint) => Promise<ReconcileResult>;
 }
