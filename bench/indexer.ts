@@ -23,7 +23,7 @@ import type { Insertable, Kysely } from "kysely";
 import { createIndexer } from "../indexer/app";
 import type { Database } from "../indexer/store/schema";
 import type { StoreOptions } from "../indexer/store/open";
-import { expectStoreEqualsChain } from "../test/indexer/helpers";
+import { expectStoreEqualsChain, regulatorSession } from "../test/indexer/helpers";
 import { startPostgres } from "../test/indexer/postgres";
 import { World, YEAR, STEEL, log } from "../test/indexer/world";
 import { loadChain } from "./lib/chain-load";
@@ -214,7 +214,11 @@ async function main(): Promise<void> {
         `${name}: ${rows} transfer rows (${added} generated in ${round((performance.now() - t) / 1000, 1)} s)`,
       );
       const url = await idx.listen("127.0.0.1", 0);
-      const queries = await timeQueries(url, {}, standardQueries(world, pastBlock));
+      const queries = await timeQueries(
+        url,
+        await regulatorSession(url, world.regulator),
+        standardQueries(world, pastBlock),
+      );
       await idx.close();
       results[name] = {
         events,

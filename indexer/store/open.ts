@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { migrateToLatest } from "./migrations";
 import type { Database } from "./schema";
@@ -16,7 +16,8 @@ export interface Store {
   readonly location: string;
   /**
    * Checks that the database is still there: a SQLite file that was deleted (or replaced) is opened
-   * anew, empty and migrated, and true is returned (the indexer then rebuilds it from the chain).
+   * anew, a PostgreSQL schema whose tables were dropped is migrated anew, and true is returned (the
+   * indexer then rebuilds it from the chain).
    */
   reopenIfDeleted(): Promise<boolean>;
   close(): Promise<void>;
@@ -98,8 +99,14 @@ async function openPostgres(url: string, max: number): Promise<Store> {
     db,
     dialect: "postgres",
     location: u.toString(),
-    // A dropped database or schema makes each step fail (and be retried) until it is back.
-    reopenIfDeleted: async () => false,
+    // A dropped schema (its tables gone) is migrated anew; a dropped database makes this fail, and
+    // the step with it, until the database is there again.
+    async reopenIfDeleted() {
+      const { rows } = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db);
+      if (rows[0]?.t) return false;
+      await migrateToLatest(db as unknown as Kysely<unknown>);
+      return true;
+    },
     close: () => db.destroy(),
   };
 }

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
+import pgClient from "pg";
 import { createIndexer } from "../../indexer/app";
 import { openStore, type Store, type StoreOptions } from "../../indexer/store/open";
 import { writeManifest } from "../../sdk/manifest";
@@ -181,6 +182,42 @@ describe("indexer killed with SIGKILL during a backfill, and its database delete
       expect(await dump(restarted)).to.deep.equal(wanted);
     } finally {
       await restarted.close();
+    }
+  });
+
+  it("rebuilds a PostgreSQL schema whose tables were dropped while it runs, equal to one clean run", async function () {
+    if (!pg) {
+      // eslint-disable-next-line no-console
+      console.log("      PostgreSQL is not installed (apt-get install -y postgresql): skipped");
+      this.skip();
+    }
+    const head = await world.provider.getBlockNumber();
+    const wanted = await cleanRun();
+    const databaseUrl = await pg!.createDatabase("dropped");
+    const admin = new pgClient.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    const cursorInDb = async () => {
+      try {
+        const { rows } = await admin.query("select block_number from cursor where id = 'main'");
+        return rows.length ? Number(rows[0].block_number) : -1;
+      } catch {
+        return -1;
+      }
+    };
+    const child = spawnIndexer(world, path.join(dir, "deployments"), { databaseUrl });
+    try {
+      await waitFor(async () => (await cursorInDb()) >= head, 120_000, "the first sync");
+      await admin.query("drop schema public cascade; create schema public");
+      await waitFor(async () => (await cursorInDb()) >= head, 120_000, "the rebuild");
+    } finally {
+      await killHard(child);
+      await admin.end();
+    }
+    const rebuilt = await openStore({ databaseUrl });
+    try {
+      expect(await dump(rebuilt)).to.deep.equal(wanted);
+    } finally {
+      await rebuilt.close();
     }
   });
 });
