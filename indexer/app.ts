@@ -67,6 +67,7 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
       return {
         head: s.head,
         nodeReachable: s.nodeReachable,
+        headSeenAt: s.headSeenAt,
         reorgs: s.reorgs,
         confirmations: deps.sync?.confirmations ?? 0,
       };

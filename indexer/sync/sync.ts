@@ -45,6 +45,8 @@ export interface SyncStatus {
   indexedBlock: number;
   behind: number | null;
   nodeReachable: boolean;
+  /** Unix seconds when the node last answered the head. */
+  headSeenAt: number | null;
   reorgs: number;
 }
 
@@ -80,6 +82,7 @@ export class Syncer {
   private readonly maxReorgDepth: number;
   private readonly progress: Progress;
   private head: number | null = null;
+  private headSeenAt: number | null = null;
   private indexed = -1;
   private reorgs = 0;
   private stopping = false;
@@ -104,6 +107,7 @@ export class Syncer {
       indexedBlock: this.indexed,
       behind: this.head === null ? null : Math.max(0, this.head - this.confirmations - this.indexed),
       nodeReachable: !this.opts.rpc.unreachable,
+      headSeenAt: this.headSeenAt,
       reorgs: this.reorgs,
     };
   }
@@ -192,6 +196,7 @@ export class Syncer {
       await this.init();
     }
     this.head = await rpc.blockNumber();
+    this.headSeenAt = Math.floor(Date.now() / 1000);
     const target = this.head - this.confirmations;
     const cursor = await this.cursor();
     this.indexed = cursor.number;

@@ -110,9 +110,28 @@ describe("indexer sync and the node's limits", function () {
           await new Promise((r) => setTimeout(r, 50));
         expect(idx.syncer.status()).to.include({ indexedBlock: head, nodeReachable: true });
         expect(fatal).to.equal(undefined);
+        // The node goes away again: GraphQL says so, with the last head it saw and when.
+        const url = await idx.listen("127.0.0.1", 0);
+        await proxy.close();
+        await world.increaseTime(60);
+        const down = Date.now() + 10_000;
+        while (idx.syncer.status().nodeReachable && Date.now() < down) await new Promise((r) => setTimeout(r, 50));
+        const res = await fetch(`${url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            query: "{ indexerStatus { head indexedBlock behind nodeReachable headSeenAt lastCommitAt } }",
+          }),
+        });
+        const { data } = (await res.json()) as { data: { indexerStatus: Record<string, unknown> } };
+        expect(data.indexerStatus).to.include({ head, indexedBlock: head, behind: 0, nodeReachable: false });
+        const now = Math.floor(Date.now() / 1000);
+        expect(data.indexerStatus.headSeenAt).to.be.within(now - 30, now);
+        expect(data.indexerStatus.lastCommitAt).to.be.within(now - 60, now);
+        expect(fatal).to.equal(undefined);
       } finally {
         await idx.close();
-        await proxy.close();
+        await proxy.close().catch(() => undefined);
       }
     } finally {
       await idx.close().catch(() => undefined);

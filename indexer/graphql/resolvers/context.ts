@@ -6,6 +6,8 @@ import type { Store } from "../../store/open";
 export interface LiveStatus {
   head: number | null;
   nodeReachable: boolean;
+  /** Unix seconds when the node last answered the head. */
+  headSeenAt: number | null;
   reorgs: number;
   confirmations: number;
 }
