@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import type { Manifest } from "../../sdk/manifest";
 import { DomainError } from "../../sdk/errors";
 import { indexerError } from "../errors";
-import { applyEvents, deploymentOf, insertEvents } from "../indexing/apply";
+import { applyEvents, deploymentOf, insertEvents, type Applied } from "../indexing/apply";
+import { DEFAULT_RULES, type RulesConfig } from "../indexing/supervision/rules";
 import type { Deployment } from "../indexing/context";
 import type { Store } from "../store/open";
 import { rollbackTo } from "../store/versioned";
@@ -28,6 +29,19 @@ export interface SyncOptions {
   maxReorgDepth?: number;
   /** A progress line every so many ms while behind (default 5,000). */
   progressIntervalMs?: number;
+  /** The supervision thresholds and the trading day's time zone (default `DEFAULT_RULES`). */
+  rules?: RulesConfig;
+  /**
+   * Called after each step's transaction is committed, with the trades and alerts it derived (the
+   * live subscriptions publish them). Not called for a step that failed or was rolled back.
+   */
+  onCommitted?: (step: CommittedStep) => void;
+}
+
+/** A committed step: its block range and the trade and alert rows it added. */
+export interface CommittedStep extends Applied {
+  from: number;
+  to: number;
 }
 
 export interface Cursor {
@@ -254,6 +268,7 @@ export class Syncer {
     );
 
     const decoded = performance.now();
+    let applied: Applied = { trades: [], alerts: [] };
     await this.opts.store.db.transaction().execute(async (trx) => {
       const blockRows = withLogs.map((n) => {
         const b = byNumber.get(n)!;
@@ -272,7 +287,7 @@ export class Syncer {
           .execute();
       }
       await insertEvents(trx, events);
-      await applyEvents(trx, this.deployment, events);
+      applied = await applyEvents(trx, this.deployment, events, this.opts.rules ?? DEFAULT_RULES);
       const cursorRow = {
         block_number: BigInt(to),
         block_hash: last.hash,
@@ -296,6 +311,13 @@ export class Syncer {
       },
       "step committed",
     );
+    if (this.opts.onCommitted) {
+      try {
+        this.opts.onCommitted({ from, to, ...applied });
+      } catch (err) {
+        this.opts.log.error({ err, from, to }, "a listener of committed steps failed");
+      }
+    }
     return events.length;
   }
 
