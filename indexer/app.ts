@@ -3,6 +3,11 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Manifest } from "../sdk/manifest";
 import { createIndexerYoga } from "./graphql/yoga";
+import { trade, withEntities } from "./graphql/resolvers/market";
+import { alert, createLivePubSub } from "./graphql/resolvers/supervision";
+import { DEFAULT_RULES, type RulesConfig } from "./indexing/supervision/rules";
+import type { AlertTable, TradeTable } from "./store/schema";
+import type { Selectable } from "kysely";
 import { openStore, type Store, type StoreOptions } from "./store/open";
 import { Rpc } from "./sync/rpc";
 import { Syncer, type SyncOptions } from "./sync/sync";
@@ -13,6 +18,8 @@ export interface IndexerDeps {
   store: StoreOptions;
   log: Logger;
   sync?: Pick<SyncOptions, "confirmations" | "maxRange" | "initialRange" | "pollIntervalMs" | "maxReorgDepth">;
+  /** The supervision thresholds and the trading day's time zone (`rulesConfig(env)`); default `DEFAULT_RULES`. */
+  rules?: RulesConfig;
 }
 
 export interface Indexer {
@@ -37,15 +44,29 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
         ? deps.log.warn({ rpcUrl: deps.rpcUrl, error, attempt }, "node unreachable; waiting")
         : deps.log.info({ rpcUrl: deps.rpcUrl }, "node reachable again"),
   });
+  const rules = deps.rules ?? DEFAULT_RULES;
+  const pubsub = createLivePubSub();
+  const live = deps.log.child({ component: "live" });
   const syncer = new Syncer({
     rpc,
     store,
     manifest: deps.manifest,
     log: deps.log.child({ component: "sync" }),
     ...deps.sync,
+    rules,
+    // The subscriptions hear a step's trades and alerts once its transaction is committed.
+    onCommitted: (step) => {
+      for (const a of step.alerts) pubsub.publish("alert", alert(a as unknown as Selectable<AlertTable>));
+      if (step.trades.length === 0) return;
+      withEntities(store, step.trades as unknown as Selectable<TradeTable>[])
+        .then((rows) => rows.forEach((r) => pubsub.publish("trade", trade(r, rules.utcOffsetMinutes))))
+        .catch((err: unknown) => live.error({ err }, "publishing trades failed"));
+    },
   });
   const yoga = createIndexerYoga({
     store,
+    pubsub,
+    utcOffsetMinutes: rules.utcOffsetMinutes,
     log: deps.log.child({ component: "graphql" }),
     status: () => {
       const s = syncer.status();

@@ -7,6 +7,8 @@ import { DomainError } from "../../sdk/errors";
 import type { Store } from "../store/open";
 import type { GraphQLContext, LiveStatus } from "./resolvers/context";
 import { entityResolvers } from "./resolvers/entities";
+import { createMarketResolvers } from "./resolvers/market";
+import { createLivePubSub, createSupervisionResolvers, type LivePubSub } from "./resolvers/supervision";
 import { BigIntScalar } from "./resolvers/scalars";
 import { stateResolvers } from "./resolvers/state";
 import { statusResolvers } from "./resolvers/status";
@@ -28,6 +30,10 @@ export interface YogaDeps {
   store: Store;
   status: () => LiveStatus;
   log: Logger;
+  /** The live feeds of the subscriptions (default: a new one that nothing publishes to). */
+  pubsub?: LivePubSub;
+  /** The exchange's time zone, minutes east of UTC (trading days); default 480 (UTC+8). */
+  utcOffsetMinutes?: number;
 }
 
 /**
@@ -77,7 +83,15 @@ const jsonSafe = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof
 export function createIndexerYoga(deps: YogaDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const schema = createSchema<GraphQLContext>({
     typeDefs: readSchema(),
-    resolvers: [{ BigInt: BigIntScalar }, statusResolvers, entityResolvers, transferResolvers, stateResolvers],
+    resolvers: [
+      { BigInt: BigIntScalar },
+      statusResolvers,
+      entityResolvers,
+      transferResolvers,
+      stateResolvers,
+      createMarketResolvers({ utcOffsetMinutes: deps.utcOffsetMinutes ?? 480 }),
+      createSupervisionResolvers(deps.pubsub ?? createLivePubSub()),
+    ],
   });
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: schema as never,
