@@ -5,7 +5,7 @@ import { productOf } from "../../indexing/supervision/handlers";
 import type { AlertTable } from "../../store/schema";
 import { address, bigintArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import type { GraphQLContext } from "./context";
-import type { trade } from "./market";
+import { productKey, type trade } from "./market";
 
 const TOKEN_OF: Record<string, string> = { AllowanceToken: "ALLOWANCE", OffsetToken: "CCER", CashToken: "CASH" };
 
@@ -202,7 +202,8 @@ export function createSupervisionResolvers(pubsub: LivePubSub) {
     Subscription: {
       trades: {
         subscribe: (_: unknown, args: { product?: string | null }) => {
-          const product = args.product?.trim().toUpperCase();
+          const key = args.product ? productKey(args.product, null, null) : undefined;
+          const product = key && productOf(key.token, key.tokenId);
           return pipe(
             pubsub.subscribe("trade"),
             filter((t: TradeApi) => !product || t.product === product),
