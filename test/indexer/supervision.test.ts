@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
+import { readIndexerEnv, rulesConfig } from "../../indexer/config";
 import { deploymentOf, rebuildDerived } from "../../indexer/indexing/apply";
 import {
   DEFAULT_RULES,
@@ -17,6 +18,7 @@ import {
 import { gapBps } from "../../indexer/graphql/resolvers/supervision";
 import { rollbackTo } from "../../indexer/store/versioned";
 import { dump } from "./helpers";
+import { startPostgres } from "./postgres";
 import { HEAT, VERIFIER_B, supervisionScenario } from "./scenario";
 import { FUND, POWER, STEEL, VERIFIER, World, log } from "./world";
 
@@ -80,6 +82,32 @@ describe("supervision rules (pure)", function () {
     expect(recentlyTrusted(t, added(7 * 86_400 - 1), cfg)?.details).to.include({ secondsSinceTrusted: 604_799n });
     expect(recentlyTrusted(t, added(7 * 86_400), cfg)).to.equal(undefined);
     expect(recentlyTrusted(t, undefined, cfg)).to.equal(undefined);
+  });
+
+  it("reads the thresholds from the environment, with their defaults", function () {
+    expect(rulesConfig(readIndexerEnv({}))).to.deep.equal(DEFAULT_RULES);
+    const env = readIndexerEnv({
+      ETS_MARKET_UTC_OFFSET_MINUTES: "-300",
+      ETS_SUPERVISION_WASH_WINDOW_S: "600",
+      ETS_SUPERVISION_CONCENTRATION_BPS: "1500",
+      ETS_SUPERVISION_PRICE_SPIKE_BPS: "500",
+      ETS_SUPERVISION_LARGE_TRADE_T: "5000",
+      ETS_SUPERVISION_LARGE_TRADE_FEN: "20000000",
+      ETS_SUPERVISION_TRUST_WINDOW_S: "86400",
+    });
+    expect(rulesConfig(env)).to.deep.equal({
+      washWindowSeconds: 600,
+      concentrationBps: 1_500,
+      priceSpikeBps: 500,
+      largeTradeQuantity: 5_000n,
+      largeTradeNotional: 20_000_000n,
+      trustWindowSeconds: 86_400,
+      utcOffsetMinutes: -300,
+    });
+    expect(() => readIndexerEnv({ ETS_SUPERVISION_CONCENTRATION_BPS: "20%" })).to.throw(
+      /ETS_SUPERVISION_CONCENTRATION_BPS/,
+    );
+    expect(() => readIndexerEnv({ ETS_MARKET_UTC_OFFSET_MINUTES: "900" })).to.throw(/ETS_MARKET_UTC_OFFSET_MINUTES/);
   });
 
   it("verifier gaps in basis points, rounded half up", function () {
@@ -308,6 +336,33 @@ describe("supervision rules at ingest", function () {
     const again = await dump(idx.store);
     expect(again.alerts).to.deep.equal(synced.alerts);
     expect(again).to.deep.equal({ ...synced, cursor: again.cursor });
+  });
+
+  it("derives the same market data and alerts into PostgreSQL as into SQLite", async function () {
+    const pg = await startPostgres();
+    if (!pg) {
+      // eslint-disable-next-line no-console
+      console.log("      PostgreSQL is not installed (apt-get install -y postgresql): skipped");
+      this.skip();
+    }
+    const other = await createIndexer({
+      rpcUrl: world.node.url,
+      manifest: world.manifest,
+      store: { databaseUrl: await pg.createDatabase(`ets_supervision_${Date.now()}`) },
+      log,
+      sync: { maxRange: 5 },
+    });
+    try {
+      await other.syncer.syncToHead();
+      const [a, b] = [await dump(idx.store), await dump(other.store)];
+      expect(b.alerts).to.deep.equal(a.alerts);
+      expect(b.market_days).to.deep.equal(a.market_days);
+      expect(b.attestations).to.deep.equal(a.attestations);
+      expect(b).to.deep.equal(a);
+    } finally {
+      await other.close();
+      pg.stop();
+    }
   });
 
   it("follows the configured thresholds", async function () {
