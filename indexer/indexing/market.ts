@@ -70,13 +70,15 @@ export function barOf(trades: readonly Fill[]): Bar | undefined {
   };
 }
 
-const DAY = 86_400n;
+/** The last day formatted (trades come in time order: most calls repeat it). */
+let lastDay = { days: NaN, text: "" };
 
 /** The trading day (`YYYY-MM-DD`) of a block time (unix seconds) in a zone `offsetMinutes` east of UTC. */
 export function tradingDay(timestamp: bigint, offsetMinutes: number): string {
-  const local = timestamp + BigInt(offsetMinutes) * 60n;
-  const days = local >= 0n ? local / DAY : (local - DAY + 1n) / DAY;
-  return new Date(Number(days * DAY) * 1000).toISOString().slice(0, 10);
+  const local = Number(timestamp) + offsetMinutes * 60;
+  const days = Math.floor(local / 86_400);
+  if (days !== lastDay.days) lastDay = { days, text: new Date(days * 86_400_000).toISOString().slice(0, 10) };
+  return lastDay.text;
 }
 
 /** The unix seconds at which `day` (`YYYY-MM-DD`) starts in that zone, or undefined for a malformed day. */

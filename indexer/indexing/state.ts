@@ -171,8 +171,11 @@ export class State {
   }
 }
 
+/** The map key of a table's key (its columns in `VERSIONED_TABLES` order, as `keyOf` builds it). */
 function idOf(table: VersionedTableName, key: Row): string {
-  return `${table}|${JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
+  let id: string = table;
+  for (const c of VERSIONED_TABLES[table]) id += `\u0001${String(key[c])}`;
+  return id;
 }
 
 function keyOf(table: VersionedTableName, values: Row): Row {
