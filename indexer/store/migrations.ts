@@ -345,7 +345,7 @@ const m0005: Migration = {
       outcome: "text",
       attested_block: "int",
     });
-    await createVersioned(db, "supervision_flags", ["flag"], { flag: "text", value: "text" });
+    await createVersioned(db, "rule_flags", ["flag"], { flag: "text", value: "text" });
     // The trades list: by product, by either side, by time.
     await db.schema.createIndex("trades_product").on("trades").columns(["token", "token_id", "block_number"]).execute();
     await db.schema.createIndex("trades_buyer").on("trades").columns(["buyer", "block_number"]).execute();

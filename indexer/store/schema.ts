@@ -359,7 +359,7 @@ export interface AttestationTable extends Versioned {
 }
 
 /** Small keyed state of the supervision rules (migration 0005): which accounts are above the concentration threshold. */
-export interface SupervisionFlagTable extends Versioned {
+export interface RuleFlagTable extends Versioned {
   flag: string;
   value: string;
 }
@@ -399,7 +399,7 @@ export interface Database {
   trusted_accounts: TrustedAccountTable;
   report_calendar: ReportCalendarTable;
   attestations: AttestationTable;
-  supervision_flags: SupervisionFlagTable;
+  rule_flags: RuleFlagTable;
 }
 
 /** Derived tables whose rows are versions of a keyed state, with the columns of their key. */
@@ -420,7 +420,7 @@ export const VERSIONED_TABLES = {
   trusted_accounts: ["holder", "account"],
   report_calendar: ["year"],
   attestations: ["entity_id", "year", "version"],
-  supervision_flags: ["flag"],
+  rule_flags: ["flag"],
 } as const satisfies { [T in keyof Database]?: readonly (keyof Database[T] & string)[] };
 
 /** Derived tables of append-only facts, each placed by `block_number`. */

@@ -340,10 +340,10 @@ export async function afterBlock(state: State, at: Where, deployment: Deployment
     const held = (wallet?.balance ?? 0n) + (trading?.balance ?? 0n);
     const circulating = supply ? supply.minted - supply.burned : 0n;
     const flag = `concentration:${account}:${token}:${tokenId}`;
-    const wasAbove = (await state.get("supervision_flags", { flag }))?.value === "1";
+    const wasAbove = (await state.get("rule_flags", { flag }))?.value === "1";
     const r = concentration(account, productOf(token, tokenId), held, circulating, wasAbove, config);
     if (r.above !== wasAbove) {
-      await state.put("supervision_flags", { flag, value: r.above ? "1" : "0" }, at.blockNumber);
+      await state.put("rule_flags", { flag, value: r.above ? "1" : "0" }, at.blockNumber);
     }
     if (r.finding) {
       raise(state, { ...at, txHash: null }, `holding:${account}:${token}:${tokenId}`, r.finding, {
