@@ -2,6 +2,7 @@ import { productName } from "../../../sdk/units";
 import { addTrade, tradingDay, vwap } from "../market";
 import { big, bool, str, type Deployment, type HandlerContext, type Handlers } from "../context";
 import type { State } from "../state";
+import type { Values } from "../../store/versioned";
 import {
   concentration,
   largeTrade,
@@ -23,6 +24,21 @@ export function productOf(token: string, id: bigint): string {
   if (token === "OffsetToken") return `CCER-${id}`;
   if (token === "CashToken") return "CNY";
   return `${token}:${id}`;
+}
+
+/**
+ * The reporting calendars whose deadline check has not run, per batch: read once (the database's
+ * rows with the batch's writes), then kept here, so a block costs no query for them.
+ */
+const openCalendars = new WeakMap<State, Values<"report_calendar">[]>();
+
+async function calendarsToCheck(state: State): Promise<Values<"report_calendar">[]> {
+  let list = openCalendars.get(state);
+  if (!list) {
+    list = await state.scan("report_calendar", { deadline_checked: 0n });
+    openCalendars.set(state, list);
+  }
+  return list;
 }
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
@@ -240,17 +256,18 @@ export const SUPERVISION_HANDLERS: Handlers = {
     if (cur) await state.put("trusted_accounts", { ...cur, removed: 1n }, event.blockNumber);
   },
   "EmissionsReporting:YearOpened": async ({ state, event }) => {
-    await state.put(
-      "report_calendar",
-      {
-        year: big(event.args, "year"),
-        reporting_opens: big(event.args, "reportingOpens"),
-        report_deadline: big(event.args, "reportDeadline"),
-        surrender_deadline: big(event.args, "surrenderDeadline"),
-        deadline_checked: 0n,
-      },
-      event.blockNumber,
-    );
+    const calendar = {
+      year: big(event.args, "year"),
+      reporting_opens: big(event.args, "reportingOpens"),
+      report_deadline: big(event.args, "reportDeadline"),
+      surrender_deadline: big(event.args, "surrenderDeadline"),
+      deadline_checked: 0n,
+    };
+    await state.put("report_calendar", calendar, event.blockNumber);
+    const open = await calendarsToCheck(state);
+    const i = open.findIndex((c) => c.year === calendar.year);
+    if (i >= 0) open[i] = calendar;
+    else open.push(calendar);
   },
   "EmissionsReporting:ReportSubmitted": async ({ state, event }) => {
     if (!bool(event.args, "late")) return;
@@ -295,9 +312,10 @@ export const SUPERVISION_HANDLERS: Handlers = {
  * for each covered entity without a report (log index −1: the block, not one of its logs).
  */
 export async function beforeBlock(state: State, blockNumber: bigint, timestamp: bigint): Promise<void> {
-  const open = await state.scan("report_calendar", { deadline_checked: 0n });
-  for (const cal of open) {
+  const open = await calendarsToCheck(state);
+  for (const cal of [...open]) {
     if (timestamp <= cal.report_deadline) continue;
+    open.splice(open.indexOf(cal), 1);
     const covered = await state.scan("compliance", { year: cal.year, covered: 1n });
     covered.sort((x, y) => (x.entity_id < y.entity_id ? -1 : x.entity_id > y.entity_id ? 1 : 0));
     for (const c of covered) {
