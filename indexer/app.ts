@@ -47,6 +47,7 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
   const rules = deps.rules ?? DEFAULT_RULES;
   const pubsub = createLivePubSub();
   const live = deps.log.child({ component: "live" });
+  let publishing = Promise.resolve();
   const syncer = new Syncer({
     rpc,
     store,
@@ -55,12 +56,16 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
     ...deps.sync,
     rules,
     // The subscriptions hear a step's trades and alerts once its transaction is committed.
+    // Steps are published one after the other, in chain order (a step's trades need their entities).
     onCommitted: (step) => {
-      for (const a of step.alerts) pubsub.publish("alert", alert(a as unknown as Selectable<AlertTable>));
-      if (step.trades.length === 0) return;
-      withEntities(store, step.trades as unknown as Selectable<TradeTable>[])
-        .then((rows) => rows.forEach((r) => pubsub.publish("trade", trade(r, rules.utcOffsetMinutes))))
-        .catch((err: unknown) => live.error({ err }, "publishing trades failed"));
+      if (step.trades.length === 0 && step.alerts.length === 0) return;
+      publishing = publishing
+        .then(async () => {
+          const trades = await withEntities(store, step.trades as unknown as Selectable<TradeTable>[]);
+          for (const t of trades) pubsub.publish("trade", trade(t, rules.utcOffsetMinutes));
+          for (const a of step.alerts) pubsub.publish("alert", alert(a as unknown as Selectable<AlertTable>));
+        })
+        .catch((err: unknown) => live.error({ err, from: step.from, to: step.to }, "publishing a step failed"));
     },
   });
   const yoga = createIndexerYoga({
@@ -100,6 +105,7 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
         await new Promise<void>((r) => server!.close(() => r()));
       }
       await syncer.stop();
+      await publishing;
       await store.close();
     },
   };
