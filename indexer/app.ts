@@ -7,6 +7,11 @@ import { authRoutes } from "./auth/routes";
 import type { QueryLimits } from "./graphql/limits";
 import { createIndexerYoga } from "./graphql/yoga";
 import { reconcile } from "./reconcile";
+import { trade, withEntities } from "./graphql/resolvers/market";
+import { alert, createLivePubSub } from "./graphql/resolvers/supervision";
+import { DEFAULT_RULES, type RulesConfig } from "./indexing/supervision/rules";
+import type { AlertTable, TradeTable } from "./store/schema";
+import type { Selectable } from "kysely";
 import { openStore, type Store, type StoreOptions } from "./store/open";
 import { Rpc } from "./sync/rpc";
 import { Syncer, type SyncOptions } from "./sync/sync";
@@ -21,6 +26,8 @@ export interface IndexerDeps {
   access?: AccessOptions;
   /** GraphQL depth, cost, alias, token and directive limits. */
   limits?: QueryLimits;
+  /** The supervision thresholds and the trading day's time zone (`rulesConfig(env)`); default `DEFAULT_RULES`. */
+  rules?: RulesConfig;
 }
 
 export interface Indexer {
@@ -45,12 +52,29 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
         ? deps.log.warn({ rpcUrl: deps.rpcUrl, error, attempt }, "node unreachable; waiting")
         : deps.log.info({ rpcUrl: deps.rpcUrl }, "node reachable again"),
   });
+  const rules = deps.rules ?? DEFAULT_RULES;
+  const pubsub = createLivePubSub();
+  const live = deps.log.child({ component: "live" });
+  let publishing = Promise.resolve();
   const syncer = new Syncer({
     rpc,
     store,
     manifest: deps.manifest,
     log: deps.log.child({ component: "sync" }),
     ...deps.sync,
+    rules,
+    // The subscriptions hear a step's trades and alerts once its transaction is committed.
+    // Steps are published one after the other, in chain order (a step's trades need their entities).
+    onCommitted: (step) => {
+      if (step.trades.length === 0 && step.alerts.length === 0) return;
+      publishing = publishing
+        .then(async () => {
+          const trades = await withEntities(store, step.trades as unknown as Selectable<TradeTable>[]);
+          for (const t of trades) pubsub.publish("trade", trade(t, rules.utcOffsetMinutes));
+          for (const a of step.alerts) pubsub.publish("alert", alert(a as unknown as Selectable<AlertTable>));
+        })
+        .catch((err: unknown) => live.error({ err, from: step.from, to: step.to }, "publishing a step failed"));
+    },
   });
   const access = new Access(
     { store, rpcUrl: deps.rpcUrl, manifest: deps.manifest, log: deps.log.child({ component: "auth" }) },
@@ -61,6 +85,8 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
     access,
     limits: deps.limits,
     reconcile: (block) => reconcile(store, rpc, deps.manifest, block),
+    pubsub,
+    utcOffsetMinutes: rules.utcOffsetMinutes,
     log: deps.log.child({ component: "graphql" }),
     status: () => {
       const s = syncer.status();
@@ -101,6 +127,7 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
         await new Promise<void>((r) => server!.close(() => r()));
       }
       await syncer.stop();
+      await publishing;
       await store.close();
     },
   };

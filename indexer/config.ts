@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { envInteger } from "../sdk/env";
+import type { RulesConfig } from "./indexing/supervision/rules";
 
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
@@ -58,6 +59,26 @@ const envSchema = z.object({
   ETS_GRAPHQL_MAX_TOKENS: envInteger(1, 1e6).default("5000"),
   /** Most directives in one query. Default `50`. */
   ETS_GRAPHQL_MAX_DIRECTIVES: envInteger(0, 10_000).default("50"),
+  /** The exchange's time zone for trading days, minutes east of UTC. Default `480` (UTC+8). */
+  ETS_MARKET_UTC_OFFSET_MINUTES: z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(-720).max(840))
+    .default("480"),
+  /** Wash trades: a round trip A→B→A in one product within this many seconds of block time. Default `3600`. */
+  ETS_SUPERVISION_WASH_WINDOW_S: envInteger(0, 31_536_000).default("3600"),
+  /** Concentration: one account above this share of a vintage's circulating supply, basis points. Default `2000` (20 %). */
+  ETS_SUPERVISION_CONCENTRATION_BPS: envInteger(1, 10_000).default("2000"),
+  /** Price spikes: a trade further than this from the previous day's close, basis points. Default `1000` (10 %). */
+  ETS_SUPERVISION_PRICE_SPIKE_BPS: envInteger(1, 1_000_000).default("1000"),
+  /** Large trades: at least this many tonnes. Default `100000`. */
+  ETS_SUPERVISION_LARGE_TRADE_T: envInteger(1, Number.MAX_SAFE_INTEGER).default("100000"),
+  /** Large trades: or at least this notional, fen. Default `1000000000` (10 million yuan). */
+  ETS_SUPERVISION_LARGE_TRADE_FEN: envInteger(1, Number.MAX_SAFE_INTEGER).default("1000000000"),
+  /** Transfers to an account the holder trusted less than this many seconds before. Default `604800` (7 days). */
+  ETS_SUPERVISION_TRUST_WINDOW_S: envInteger(0, 31_536_000).default("604800"),
   ETS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -94,4 +115,17 @@ export function readIndexerEnv(env: NodeJS.ProcessEnv = process.env): IndexerEnv
     throw new Error(`invalid indexer configuration:\n${lines.join("\n")}`);
   }
   return parsed.data;
+}
+
+/** The supervision thresholds and the trading day's time zone, as the handlers take them. */
+export function rulesConfig(env: IndexerEnv): RulesConfig {
+  return {
+    washWindowSeconds: env.ETS_SUPERVISION_WASH_WINDOW_S,
+    concentrationBps: env.ETS_SUPERVISION_CONCENTRATION_BPS,
+    priceSpikeBps: env.ETS_SUPERVISION_PRICE_SPIKE_BPS,
+    largeTradeQuantity: BigInt(env.ETS_SUPERVISION_LARGE_TRADE_T),
+    largeTradeNotional: BigInt(env.ETS_SUPERVISION_LARGE_TRADE_FEN),
+    trustWindowSeconds: env.ETS_SUPERVISION_TRUST_WINDOW_S,
+    utcOffsetMinutes: env.ETS_MARKET_UTC_OFFSET_MINUTES,
+  };
 }

@@ -26,6 +26,18 @@ export const INDEXER_ERRORS = {
     kind: "validation",
     help: "An argument is out of range or malformed (a negative `first`, an address that is not 20 bytes of hex, a number that is not a whole number). The message names it.",
   },
+  UNKNOWN_PRODUCT: {
+    kind: "validation",
+    help: "A market or trades query names no product the exchange lists: give a product name (`TJEA14` for the 2014 allowance vintage, `CCER-1` for a CCER batch, `CNY`), or both `token` and `tokenId`.",
+  },
+  INVALID_DATE_RANGE: {
+    kind: "validation",
+    help: "A trading day is not a calendar day written YYYY-MM-DD, or `to` is before `from`, or the range of `marketData` is longer than 1,000 days. Ask for a shorter range, page by page.",
+  },
+  UNKNOWN_ALERT_RULE: {
+    kind: "validation",
+    help: "An alerts filter or subscription names a rule the indexer does not raise. The rules are wash_trade, concentration, price_spike, large_trade, recently_trusted, late_report and reconciliation_mismatch.",
+  },
   GRAPHQL_VALIDATION_FAILED: {
     kind: "validation",
     help: "The query does not match the schema (an unknown field or argument, a wrong type). GraphiQL at /graphql shows the schema.",

@@ -6,7 +6,7 @@
 import pino from "pino";
 import { readManifest } from "../sdk/manifest";
 import { createIndexer } from "./app";
-import { accessOptions, limitOptions, readIndexerEnv } from "./config";
+import { accessOptions, limitOptions, readIndexerEnv, rulesConfig } from "./config";
 import { Rpc } from "./sync/rpc";
 
 async function main(): Promise<void> {
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     manifest,
     store: env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { sqliteFile: env.ETS_INDEXER_SQLITE },
     log,
+    rules: rulesConfig(env),
     sync: {
       confirmations: env.ETS_INDEXER_CONFIRMATIONS,
       maxRange: env.ETS_INDEXER_MAX_RANGE,

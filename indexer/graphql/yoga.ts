@@ -13,6 +13,8 @@ import { limitPlugins, type QueryLimits } from "./limits";
 import { accessResolvers } from "./resolvers/access";
 import type { GraphQLContext, LiveStatus } from "./resolvers/context";
 import { entityResolvers } from "./resolvers/entities";
+import { createMarketResolvers } from "./resolvers/market";
+import { createLivePubSub, createSupervisionResolvers, type LivePubSub } from "./resolvers/supervision";
 import { BigIntScalar } from "./resolvers/scalars";
 import { stateResolvers } from "./resolvers/state";
 import { statusResolvers } from "./resolvers/status";
@@ -40,6 +42,10 @@ export interface YogaDeps {
   reconcile?: (block?: bigint) => Promise<ReconcileResult>;
   /** Depth, cost, alias, token and directive limits (defaults in `limits.ts`). */
   limits?: QueryLimits;
+  /** The live feeds of the subscriptions (default: a new one that nothing publishes to). */
+  pubsub?: LivePubSub;
+  /** The exchange's time zone, minutes east of UTC (trading days); default 480 (UTC+8). */
+  utcOffsetMinutes?: number;
 }
 
 /**
@@ -100,6 +106,8 @@ export function createIndexerYoga(deps: YogaDeps): YogaServerInstance<Record<str
       transferResolvers,
       stateResolvers,
       accessResolvers,
+      createMarketResolvers({ utcOffsetMinutes: deps.utcOffsetMinutes ?? 480 }),
+      createSupervisionResolvers(deps.pubsub ?? createLivePubSub()),
     ],
   });
   return createYoga<Record<string, unknown>, GraphQLContext>({

@@ -7,6 +7,14 @@ import { clearDerived } from "../store/versioned";
 import type { Deployment, Handlers } from "./context";
 import { HANDLERS } from "./handlers";
 import { State } from "./state";
+import { SUPERVISION_HANDLERS, afterBlock, beforeBlock } from "./supervision/handlers";
+import { DEFAULT_RULES, type RulesConfig } from "./supervision/rules";
+
+/** What a batch derived that the live subscriptions publish once it is committed. */
+export interface Applied {
+  trades: Record<string, unknown>[];
+  alerts: Record<string, unknown>[];
+}
 
 export function deploymentOf(manifest: Manifest): Deployment {
   const byName = new Map<string, string>();
@@ -25,29 +33,45 @@ export function deploymentOf(manifest: Manifest): Deployment {
 /**
  * Runs the handlers of `events` (in chain order) and writes what they derived, inside the caller's
  * transaction. Every derived table is a function of the events alone: the same events give the
- * same rows, whether they come from the chain or from the events table (`rebuildDerived`), in one
+ * same rows (alerts included: the rules read only events and derived state, never the clock),
+ * whether they come from the chain or from the events table (`rebuildDerived`), in one
  * batch or in several.
  */
 export async function applyEvents(
   db: Kysely<Database>,
   deployment: Deployment,
   events: readonly ChainEvent[],
+  config: RulesConfig = DEFAULT_RULES,
   handlers: Handlers = HANDLERS,
-): Promise<void> {
+  rules: Handlers = SUPERVISION_HANDLERS,
+): Promise<Applied> {
   const state = new State(db);
   let i = 0;
   while (i < events.length) {
     const first = events[i]!;
+    if (i === 0 || events[i - 1]!.blockNumber !== first.blockNumber) {
+      await beforeBlock(state, first.blockNumber, first.timestamp);
+    }
     let j = i + 1;
     while (j < events.length && events[j]!.txHash === first.txHash && events[j]!.blockNumber === first.blockNumber) j++;
     const tx = events.slice(i, j);
     for (const event of tx) {
-      const handler = handlers[`${event.contract}:${event.name}`];
-      if (handler) await handler({ state, event, tx, deployment });
+      const key = `${event.contract}:${event.name}`;
+      const ctx = { state, event, tx, deployment, config };
+      const handler = handlers[key];
+      if (handler) await handler(ctx);
+      const rule = rules[key];
+      if (rule) await rule(ctx);
+    }
+    const last = events[j - 1]!;
+    if (j === events.length || events[j]!.blockNumber !== last.blockNumber) {
+      await afterBlock(state, last, deployment, config);
     }
     i = j;
   }
+  const applied: Applied = { trades: [...state.factsOf("trades")], alerts: [...state.factsOf("alerts")] };
   await state.flush();
+  return applied;
 }
 
 /** Stores events (bulk, in slices small enough for both databases' parameter limits). */
@@ -117,7 +141,11 @@ export async function* storedEvents(db: Kysely<Database>, per = 5_000): AsyncGen
  * Rebuilds every derived table from the events table, in one transaction: what the indexer would
  * have derived had it seen those events from the chain.
  */
-export async function rebuildDerived(db: Kysely<Database>, deployment: Deployment): Promise<number> {
+export async function rebuildDerived(
+  db: Kysely<Database>,
+  deployment: Deployment,
+  config: RulesConfig = DEFAULT_RULES,
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await clearDerived(trx);
     let count = 0;
@@ -127,11 +155,11 @@ export async function rebuildDerived(db: Kysely<Database>, deployment: Deploymen
       // Keep the last block's events for the next page: a transaction never spans two pages then.
       const lastBlock = events[events.length - 1]!.blockNumber;
       const cut = events.findIndex((e) => e.blockNumber === lastBlock);
-      await applyEvents(trx, deployment, events.slice(0, cut));
+      await applyEvents(trx, deployment, events.slice(0, cut), config);
       count += cut;
       carry = events.slice(cut);
     }
-    await applyEvents(trx, deployment, carry);
+    await applyEvents(trx, deployment, carry, config);
     return count + carry.length;
   });
 }

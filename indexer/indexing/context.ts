@@ -1,5 +1,6 @@
 import type { Args, ChainEvent, ContractName } from "../sync/decode";
 import type { State } from "./state";
+import type { RulesConfig } from "./supervision/rules";
 
 /** What a handler gets: the batch's state, the event, and every event of its transaction. */
 export interface HandlerContext {
@@ -9,6 +10,8 @@ export interface HandlerContext {
   tx: readonly ChainEvent[];
   /** The deployment's contracts, lower-case addresses by name, and names by address. */
   deployment: Deployment;
+  /** The supervision thresholds and the exchange's time zone (`indexer/config.ts`). */
+  config: RulesConfig;
 }
 
 export interface Deployment {

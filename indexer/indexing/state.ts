@@ -26,6 +26,8 @@ export class State {
   private readonly facts = new Map<FactTableName, Row[]>();
   /** (token, pending id) → transfer key, for pending transfers created or looked up in this batch. */
   private readonly pending = new Map<string, string>();
+  /** Keys of the watched tables put since the last `takeTouched` (the concentration rule's holdings). */
+  private touched = new Map<string, { table: VersionedTableName; key: Row }>();
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -41,7 +43,9 @@ export class State {
 
   /** Makes `values` the value of its key from `block` on. */
   async put<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): Promise<void> {
-    const e = await this.entry(table, keyOf(table, values as Row));
+    const key = keyOf(table, values as Row);
+    const e = await this.entry(table, key);
+    if (table === "holdings" || table === "trading_balances") this.touched.set(idOf(table, key), { table, key });
     const last = e.versions[e.versions.length - 1];
     if (last && last.from_block === block) last.values = { ...(values as Row) };
     else e.versions.push({ from_block: block, values: { ...(values as Row) } });
@@ -53,7 +57,7 @@ export class State {
    */
   create<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): void {
     const key = keyOf(table, values as Row);
-    const id = entryId(table, key);
+    const id = idOf(table, key);
     if (this.entries.has(id)) throw new Error(`${id} is created twice`);
     this.entries.set(id, {
       table,
@@ -68,6 +72,41 @@ export class State {
     const rows = this.facts.get(table) ?? [];
     rows.push(row);
     this.facts.set(table, rows);
+  }
+
+  /** The holdings and trading balances put since the last call, by key (and forgets them). */
+  takeTouched(): { table: VersionedTableName; key: Row }[] {
+    const out = [...this.touched.values()];
+    this.touched = new Map();
+    return out;
+  }
+
+  /** The fact rows of `table` inserted in this batch so far (before `flush`). */
+  factsOf(table: FactTableName): readonly Row[] {
+    return this.facts.get(table) ?? [];
+  }
+
+  /**
+   * The current values of every key of `table` whose columns equal `where`, as this batch sees them
+   * (the database's current rows overlaid with the batch's own writes), in key order of discovery.
+   */
+  async scan<T extends VersionedTableName>(table: T, where: Partial<Values<T>>): Promise<Values<T>[]> {
+    let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
+    for (const [c, v] of Object.entries(where)) q = q.where(c, "=", v);
+    const rows = (await q.where("to_block", "is", null).execute()) as Row[];
+    const out = new Map<string, Values<T>>();
+    for (const r of rows) {
+      const key = keyOf(table, r);
+      const v = await this.get(table, key as Partial<Values<T>>);
+      if (v) out.set(idOf(table, key), v);
+    }
+    const matches = (v: Row) => Object.entries(where).every(([c, x]) => v[c] === x);
+    for (const [id, e] of this.entries) {
+      if (e.table !== table || out.has(id)) continue;
+      const last = e.versions[e.versions.length - 1];
+      if (last && matches(last.values)) out.set(id, { ...last.values } as Values<T>);
+    }
+    return [...out.values()].filter((v) => matches(v as Row));
   }
 
   /** The key of the pending transfer `id` of `token`, if it exists. */
@@ -122,10 +161,11 @@ export class State {
     this.entries.clear();
     this.facts.clear();
     this.pending.clear();
+    this.touched = new Map();
   }
 
   private async entry(table: VersionedTableName, key: Row): Promise<Entry> {
-    const id = entryId(table, key);
+    const id = idOf(table, key);
     let e = this.entries.get(id);
     if (!e) {
       let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
@@ -138,12 +178,15 @@ export class State {
   }
 }
 
+/** The map key of a table's key (its columns in `VERSIONED_TABLES` order, as `keyOf` builds it). */
+function idOf(table: VersionedTableName, key: Row): string {
+  let id: string = table;
+  for (const c of VERSIONED_TABLES[table]) id += `\u0001${String(key[c])}`;
+  return id;
+}
+
 function keyOf(table: VersionedTableName, values: Row): Row {
   const key: Row = {};
   for (const c of VERSIONED_TABLES[table]) key[c] = values[c];
   return key;
-}
-
-function entryId(table: VersionedTableName, key: Row): string {
-  return `${table}|${JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`;
 }

@@ -323,6 +323,82 @@ const m0004: Migration = {
 };
 
 /**
+ * Market data (daily bars per product, each product's latest figures), the state of the supervision
+ * rules (seller→buyer pairs, trusted accounts, reporting calendars, attestations, flags) and the
+ * indexes of the trades and alerts lists.
+ */
+const m0005: Migration = {
+  async up(db) {
+    await createVersioned(db, "market_days", ["token", "token_id", "day"], {
+      token: "text",
+      token_id: "int",
+      day: "text",
+      open: "int",
+      high: "int",
+      low: "int",
+      close: "int",
+      last: "int",
+      volume: "int",
+      notional: "int",
+      trade_count: "int",
+      prev_close: "int?",
+      first_trade_id: "int",
+      last_trade_id: "int",
+    });
+    await createVersioned(db, "market_products", ["token", "token_id"], {
+      token: "text",
+      token_id: "int",
+      day: "text",
+      last_price: "int",
+      last_trade_id: "int",
+      last_timestamp: "int",
+      prev_close: "int?",
+    });
+    await createVersioned(db, "trade_pairs", ["token", "token_id", "seller", "buyer"], {
+      token: "text",
+      token_id: "int",
+      seller: "text",
+      buyer: "text",
+      trade_id: "int",
+      timestamp: "int",
+    });
+    await createVersioned(db, "trusted_accounts", ["holder", "account"], {
+      holder: "text",
+      account: "text",
+      added_at: "int",
+      active_from: "int",
+      removed: "int",
+    });
+    await createVersioned(db, "report_calendar", ["year"], {
+      year: "int",
+      reporting_opens: "int",
+      report_deadline: "int",
+      surrender_deadline: "int",
+      deadline_checked: "int",
+    });
+    await createVersioned(db, "attestations", ["entity_id", "year", "version"], {
+      entity_id: "int",
+      year: "int",
+      version: "int",
+      verifier_entity_id: "int",
+      reported_total: "int",
+      verified_total: "int",
+      opinion: "text",
+      late: "int",
+      outcome: "text",
+      attested_block: "int",
+    });
+    await createVersioned(db, "rule_flags", ["flag"], { flag: "text", value: "text" });
+    // The trades list: by product, by either side, by time.
+    await db.schema.createIndex("trades_product").on("trades").columns(["token", "token_id", "block_number"]).execute();
+    await db.schema.createIndex("trades_buyer").on("trades").columns(["buyer", "block_number"]).execute();
+    await db.schema.createIndex("trades_seller").on("trades").columns(["seller", "block_number"]).execute();
+    await db.schema.createIndex("trades_time").on("trades").column("timestamp").execute();
+    await db.schema.createIndex("alerts_account").on("alerts").columns(["account", "block_number"]).execute();
+  },
+};
+
+/**
  * The transfers of one account in one index range each side, newest first, and their count from the
  * index alone: `(from, to_block, created_block, transfer_key)` and `(to, to_block, created_block,
  * transfer_key, from)`.
@@ -348,6 +424,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_alerts": m0002,
   "0004_access": m0004,
+  "0005_market": m0005,
   "0006_transfer_indexes": m0006,
 };
 

@@ -271,6 +271,99 @@ export interface AlertTable extends Placed {
   details: string;
 }
 
+/**
+ * One trading day of one product (migration 0005): open, high, low, last price, volume, notional and
+ * trade count of the day's trades, maintained trade by trade at ingest; `close` is the VWAP of the
+ * day (notional ÷ volume in fen, rounded half up).
+ */
+export interface MarketDayTable extends Versioned {
+  token: string;
+  token_id: Int;
+  /** `YYYY-MM-DD` in the exchange's time zone (`ETS_MARKET_UTC_OFFSET_MINUTES`). */
+  day: string;
+  open: Int;
+  high: Int;
+  low: Int;
+  /** The VWAP of the day's trades (DOMAIN.md), fen rounded half up. */
+  close: Int;
+  last: Int;
+  /** Tonnes. */
+  volume: Int;
+  /** Fen: Σ quantity × price. */
+  notional: Int;
+  trade_count: Int;
+  /** The close of the product's previous trading day (null for its first). */
+  prev_close: NullableInt;
+  first_trade_id: Int;
+  last_trade_id: Int;
+}
+
+/** The latest figures of a product (migration 0005). */
+export interface MarketProductTable extends Versioned {
+  token: string;
+  token_id: Int;
+  /** The product's latest trading day. */
+  day: string;
+  last_price: Int;
+  last_trade_id: Int;
+  last_timestamp: Int;
+  /** The close of the trading day before `day` (null when `day` is the first). */
+  prev_close: NullableInt;
+}
+
+/** The last trade from one seller to one buyer in a product, for the round-trip rule (migration 0005). */
+export interface TradePairTable extends Versioned {
+  token: string;
+  token_id: Int;
+  seller: string;
+  buyer: string;
+  trade_id: Int;
+  timestamp: Int;
+}
+
+/** A trusted account a holder added on TransferRules (migration 0005). */
+export interface TrustedAccountTable extends Versioned {
+  holder: string;
+  account: string;
+  /** Block time of the `TrustedAccountAdded`. */
+  added_at: Int;
+  active_from: Int;
+  /** 1 after `TrustedAccountRemoved`. */
+  removed: Int;
+}
+
+/** A compliance year's reporting calendar (migration 0005). */
+export interface ReportCalendarTable extends Versioned {
+  year: Int;
+  reporting_opens: Int;
+  report_deadline: Int;
+  surrender_deadline: Int;
+  /** 1 once the first block after the deadline was indexed and missing reports were raised. */
+  deadline_checked: Int;
+}
+
+/** One verifier attestation (`ReportVerified`) and what the regulator did with it (migration 0005). */
+export interface AttestationTable extends Versioned {
+  entity_id: Int;
+  year: Int;
+  /** The report version attested. */
+  version: Int;
+  verifier_entity_id: Int;
+  reported_total: Int;
+  verified_total: Int;
+  opinion: string;
+  late: Int;
+  /** pending | approved | returned */
+  outcome: string;
+  attested_block: Int;
+}
+
+/** Small keyed state of the supervision rules (migration 0005): which accounts are above the concentration threshold. */
+export interface RuleFlagTable extends Versioned {
+  flag: string;
+  value: string;
+}
+
 /** Settings read back by handlers (the Clearing fee recipient), versioned like state. */
 export interface SettingTable extends Versioned {
   key: string;
@@ -341,6 +434,13 @@ export interface Database {
   auth_nonces: AuthNonceTable;
   sessions: SessionTable;
   reconciliations: ReconciliationTable;
+  market_days: MarketDayTable;
+  market_products: MarketProductTable;
+  trade_pairs: TradePairTable;
+  trusted_accounts: TrustedAccountTable;
+  report_calendar: ReportCalendarTable;
+  attestations: AttestationTable;
+  rule_flags: RuleFlagTable;
 }
 
 /** Derived tables whose rows are versions of a keyed state, with the columns of their key. */
@@ -355,6 +455,13 @@ export const VERSIONED_TABLES = {
   compliance: ["entity_id", "year"],
   trading_balances: ["trader", "token", "token_id"],
   settings: ["key"],
+  market_days: ["token", "token_id", "day"],
+  market_products: ["token", "token_id"],
+  trade_pairs: ["token", "token_id", "seller", "buyer"],
+  trusted_accounts: ["holder", "account"],
+  report_calendar: ["year"],
+  attestations: ["entity_id", "year", "version"],
+  rule_flags: ["flag"],
 } as const satisfies { [T in keyof Database]?: readonly (keyof Database[T] & string)[] };
 
 /** Derived tables of append-only facts, each placed by `block_number`. */

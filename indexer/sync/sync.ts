@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { Manifest } from "../../sdk/manifest";
 import { DomainError } from "../../sdk/errors";
 import { indexerError } from "../errors";
-import { applyEvents, deploymentOf, insertEvents } from "../indexing/apply";
+import { applyEvents, deploymentOf, insertEvents, type Applied } from "../indexing/apply";
+import { DEFAULT_RULES, type RulesConfig } from "../indexing/supervision/rules";
 import { insertRows } from "../store/bulk";
 import type { Deployment } from "../indexing/context";
 import type { Store } from "../store/open";
@@ -31,6 +32,19 @@ export interface SyncOptions {
   maxReorgDepth?: number;
   /** A progress line every so many ms while behind (default 5,000). */
   progressIntervalMs?: number;
+  /** The supervision thresholds and the trading day's time zone (default `DEFAULT_RULES`). */
+  rules?: RulesConfig;
+  /**
+   * Called after each step's transaction is committed, with the trades and alerts it derived (the
+   * live subscriptions publish them). Not called for a step that failed or was rolled back.
+   */
+  onCommitted?: (step: CommittedStep) => void;
+}
+
+/** A committed step: its block range and the trade and alert rows it added. */
+export interface CommittedStep extends Applied {
+  from: number;
+  to: number;
 }
 
 export interface Cursor {
@@ -337,11 +351,12 @@ export class Syncer {
     if (cursor.number >= 0 && f.first.parentHash !== cursor.hash)
       throw new ChainMoved(`block ${f.from} no longer follows ${cursor.number}`);
     const started = performance.now();
+    let applied: Applied = { trades: [], alerts: [] };
     await this.opts.store.db.transaction().execute(async (trx) => {
       await insertRows(trx, "blocks", f.blocks);
       await insertRows(trx, "transactions", f.transactions);
       await insertEvents(trx, f.events);
-      await applyEvents(trx, this.deployment, f.events);
+      applied = await applyEvents(trx, this.deployment, f.events, this.opts.rules ?? DEFAULT_RULES);
       const cursorRow = {
         block_number: BigInt(f.to),
         block_hash: f.last.hash,
@@ -365,6 +380,13 @@ export class Syncer {
       },
       "step committed",
     );
+    if (this.opts.onCommitted) {
+      try {
+        this.opts.onCommitted({ from: f.from, to: f.to, ...applied });
+      } catch (err) {
+        this.opts.log.error({ err, from: f.from, to: f.to }, "a listener of committed steps failed");
+      }
+    }
     return f.events.length;
   }
 
