@@ -3,8 +3,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
+import { regulatorSession } from "./helpers";
 import { supervisionScenario } from "./scenario";
 import { FUND, POWER, World, log } from "./world";
+
+/** The regulator's session, sent by every stream of these tests. */
+let sseHeaders: Record<string, string> = {};
 
 /** A GraphQL subscription over server-sent events: each `data:` event's JSON, as it arrives. */
 class SseStream {
@@ -17,12 +21,13 @@ class SseStream {
     private readonly url: string,
     private readonly query: string,
     private readonly onEvent: (e: any) => Promise<void> | void = () => {},
+    private readonly headers: Record<string, string> = sseHeaders,
   ) {}
 
   async open(): Promise<number> {
     const res = await fetch(this.url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...this.headers },
       body: JSON.stringify({ query: this.query }),
       signal: this.abort.signal,
     });
@@ -81,6 +86,7 @@ describe("live subscriptions over server-sent events", function () {
   let dir: string;
   let idx: Indexer;
   let url: string;
+  let auth: { authorization: string };
   const streams: SseStream[] = [];
 
   before(async function () {
@@ -94,6 +100,8 @@ describe("live subscriptions over server-sent events", function () {
       sync: { pollIntervalMs: 20 },
     });
     url = `${await idx.listen("127.0.0.1", 0)}/graphql`;
+    auth = await regulatorSession(url, world.regulator);
+    sseHeaders = auth;
     idx.startSync((err) => {
       throw err;
     });
@@ -159,7 +167,7 @@ describe("live subscriptions over server-sent events", function () {
     // The same alerts as the list, once the sync reached the head.
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({
         query: `{ alerts(where: { rule_in: ["wash_trade", "price_spike"] }, orderDirection: asc) { edges { node { id } } } }`,
       }),
@@ -178,5 +186,18 @@ describe("live subscriptions over server-sent events", function () {
     await product.waitFor(1, 10_000);
     expect(bad.events[0].errors[0].extensions.code).to.equal("UNKNOWN_ALERT_RULE");
     expect(product.events[0].errors[0].extensions.code).to.equal("UNKNOWN_PRODUCT");
+  });
+
+  it("refuses a subscription without a regulator's session", async function () {
+    const anonymous = new SseStream(url, `subscription { trades { id } }`, undefined, {});
+    const forged = new SseStream(url, `subscription { alerts { id } }`, undefined, { authorization: "Bearer 00" });
+    streams.push(anonymous, forged);
+    await anonymous.open();
+    await forged.open();
+    await anonymous.waitFor(1, 10_000);
+    await forged.waitFor(1, 10_000);
+    expect(anonymous.events[0].errors[0].extensions.code).to.equal("UNAUTHENTICATED");
+    expect(forged.events[0].errors[0].extensions.code).to.equal("UNAUTHENTICATED");
+    expect(anonymous.events[0].data ?? null).to.equal(null);
   });
 });

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
+import { regulatorSession } from "./helpers";
 import { applyEvents } from "../../indexer/indexing/apply";
 import type { Deployment } from "../../indexer/indexing/context";
 import { openStore, type Store } from "../../indexer/store/open";
@@ -260,6 +261,7 @@ describe("market data and trades over GraphQL", function () {
   let dir: string;
   let idx: Indexer;
   let url: string;
+  let auth: { authorization: string };
   let scenario: Awaited<ReturnType<typeof supervisionScenario>>;
 
   before(async function () {
@@ -274,6 +276,7 @@ describe("market data and trades over GraphQL", function () {
     });
     await idx.syncer.syncToHead();
     url = `${await idx.listen("127.0.0.1", 0)}/graphql`;
+    auth = await regulatorSession(url, world.regulator);
   });
 
   after(async function () {
@@ -285,7 +288,7 @@ describe("market data and trades over GraphQL", function () {
   async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ query, variables }),
     });
     return res.json();

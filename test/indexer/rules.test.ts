@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
+import { regulatorSession } from "./helpers";
 import { readIndexerEnv, rulesConfig } from "../../indexer/config";
 import { deploymentOf, rebuildDerived } from "../../indexer/indexing/apply";
 import {
@@ -124,6 +125,7 @@ describe("supervision rules at ingest", function () {
   let dir: string;
   let idx: Indexer;
   let url: string;
+  let auth: { authorization: string };
   let scenario: Awaited<ReturnType<typeof supervisionScenario>>;
 
   before(async function () {
@@ -139,6 +141,7 @@ describe("supervision rules at ingest", function () {
     });
     await idx.syncer.syncToHead();
     url = `${await idx.listen("127.0.0.1", 0)}/graphql`;
+    auth = await regulatorSession(url, world.regulator);
   });
 
   after(async function () {
@@ -150,7 +153,7 @@ describe("supervision rules at ingest", function () {
   async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ query, variables }),
     });
     return res.json();
