@@ -6,7 +6,10 @@ import type { Logger } from "pino";
 import { DomainError } from "../../sdk/errors";
 import type { Store } from "../store/open";
 import type { GraphQLContext, LiveStatus } from "./resolvers/context";
+import { boardResolvers } from "./resolvers/board";
 import { entityResolvers } from "./resolvers/entities";
+import { readResolvers } from "./resolvers/reads";
+import { reserveResolvers } from "./resolvers/reserve";
 import { BigIntScalar } from "./resolvers/scalars";
 import { stateResolvers } from "./resolvers/state";
 import { statusResolvers } from "./resolvers/status";
@@ -77,7 +80,16 @@ const jsonSafe = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof
 export function createIndexerYoga(deps: YogaDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const schema = createSchema<GraphQLContext>({
     typeDefs: readSchema(),
-    resolvers: [{ BigInt: BigIntScalar }, statusResolvers, entityResolvers, transferResolvers, stateResolvers],
+    resolvers: [
+      { BigInt: BigIntScalar },
+      statusResolvers,
+      entityResolvers,
+      transferResolvers,
+      stateResolvers,
+      reserveResolvers,
+      readResolvers,
+      boardResolvers,
+    ],
   });
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: schema as never,
