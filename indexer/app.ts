@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Manifest } from "../sdk/manifest";
+import { exportCsvHandler } from "./graphql/export";
 import { createIndexerYoga } from "./graphql/yoga";
 import { openStore, type Store, type StoreOptions } from "./store/open";
 import { Rpc } from "./sync/rpc";
@@ -13,6 +14,8 @@ export interface IndexerDeps {
   store: StoreOptions;
   log: Logger;
   sync?: Pick<SyncOptions, "confirmations" | "maxRange" | "initialRange" | "pollIntervalMs" | "maxReorgDepth">;
+  /** The most rows of one CSV export (`/export.csv`); default 1,000,000. */
+  exportMaxRows?: number;
 }
 
 export interface Indexer {
@@ -64,7 +67,15 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
     rpc,
     startSync: (onFatal) => syncer.start(onFatal),
     async listen(host, port) {
-      server = http.createServer(yoga);
+      const exportCsv = exportCsvHandler(yoga, {
+        maxRows: deps.exportMaxRows,
+        log: deps.log.child({ component: "export" }),
+      });
+      server = http.createServer((req, res) => {
+        // `/export.csv`: any list of the GraphQL API as CSV (graphql/export.ts); the rest is yoga's.
+        if (req.url === "/export.csv" || req.url?.startsWith("/export.csv?")) void exportCsv(req, res);
+        else void yoga(req, res);
+      });
       await new Promise<void>((resolve, reject) => {
         server!.once("error", reject);
         server!.listen(port, host, () => resolve());

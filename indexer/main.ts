@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       pollIntervalMs: env.ETS_INDEXER_POLL_MS,
       maxReorgDepth: env.ETS_INDEXER_MAX_REORG_DEPTH,
     },
+    exportMaxRows: env.ETS_INDEXER_EXPORT_MAX_ROWS,
   });
   log.info({ store: indexer.store.location, dialect: indexer.store.dialect }, "store open");
   let stopping = false;
