@@ -5,6 +5,7 @@ import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
 import { deploymentOf, rebuildDerived } from "../../indexer/indexing/apply";
 import { dump } from "./helpers";
+import { startPostgres } from "./postgres";
 import { FUND, HEAT, POWER, STEEL, VERIFIER, World, YEAR, log } from "./world";
 
 const STATUS = ["NONE", "OPEN", "COMPLIANT", "SHORTFALL"];
@@ -527,5 +528,62 @@ describe("indexer registry and compliance reads", function () {
     await expectBoardEqualsChain(board, now);
     const then = (await data(BOARD, { year: YEAR, block: { number: beforeClose } })).complianceBoard;
     expect({ ...then, block: 0 }).to.deep.equal({ ...earlier, block: 0 });
+  });
+  it("answers every read the same on PostgreSQL", async function () {
+    const pg = await startPostgres();
+    if (!pg) {
+      // eslint-disable-next-line no-console
+      console.log("      PostgreSQL is not installed (apt-get install -y postgresql): skipped");
+      this.skip();
+    }
+    const other = await createIndexer({
+      rpcUrl: world.node.url,
+      manifest: world.manifest,
+      store: { databaseUrl: await pg!.createDatabase(`ets_reads_${Date.now()}`) },
+      log,
+    });
+    try {
+      await other.syncer.syncToHead();
+      const otherUrl = `${await other.listen("127.0.0.1", 0)}/graphql`;
+      const ask = async (at: string, query: string, variables: Record<string, unknown>) => {
+        const res = await fetch(at, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query, variables }),
+        });
+        return res.json();
+      };
+      const LISTS = `query($after: String) {
+        auctions { totalCount edges { node { id clearingPrice sold unsold bidsForfeited paid refunded
+          bids { bidId bidderEntityId won paid refund forfeited } } } }
+        fixedSales { edges { node { id sold unsold paid purchases { buyer buyerEntityId quantity paid timestamp } } } }
+        surrenders(first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { cursor node { id entityId amount timestamp } } }
+        cancellations(where: { kind: ALLOWANCE }) { edges { node { id certificateId amount } } }
+        certificates(where: { id_gt: "1" }) { edges { node { id beneficiary units { amount } } } }
+        allocations(where: { kind_in: [PLAN, RESERVE], year_in: [${YEAR}] }) { totalCount edges { node { id kind amount newEntrant } } }
+        ccerBatches { edges { node { id supply { surrendered cancelled } } } }
+        supplies { product minted burned surrendered cancelled clawedBack circulating inTradingAccounts pending }
+        steel: entity(id: "${STEEL}") { reports { status history { status fromBlock toBlock } } allocations { amount }
+          surrenders { amount } certificates { id } cancellations { amount } reserveIssues { amount } }
+        verifier: entity(id: "${VERIFIER}") { verifications { entityId verifiedTotal } }
+      }`;
+      const cases: [string, Record<string, unknown>][] = [
+        [LISTS, {}],
+        [BOARD, { year: YEAR }],
+        [BOARD, { year: YEAR, block: { number: marks[1] } }],
+        [BOARD, { year: YEAR, block: { number: marks[marks.length - 1] } }],
+        [`query($b: Int!) { supplies(block: { number: $b }) { product minted burned } }`, { b: marks[2] }],
+      ];
+      const first = await ask(url, LISTS, {});
+      cases.push([LISTS, { after: first.data.surrenders.pageInfo.endCursor }]);
+      for (const [query, variables] of cases) {
+        const mine = await ask(url, query, variables);
+        expect(mine.errors, JSON.stringify(mine.errors)).to.equal(undefined);
+        expect(await ask(otherUrl, query, variables)).to.deep.equal(mine);
+      }
+    } finally {
+      await other.close();
+      pg!.stop();
+    }
   });
 });
