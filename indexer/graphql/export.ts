@@ -73,7 +73,9 @@ interface ExportRequest {
 }
 
 interface Plan {
+  /** The first page's query (with the count), and the next pages'. */
   document: DocumentNode;
+  nextDocument: DocumentNode;
   /** Response keys from `data` to the connection. */
   path: string[];
   /** The connection field's name (the file name). */
@@ -101,15 +103,15 @@ export function exportCsvHandler(
       const plan = planExport(schema, request);
       const headers = forwardedHeaders(req);
       const url = `http://${req.headers.host ?? "localhost"}${yoga.graphqlEndpoint}`;
-      const query = print(plan.document);
-      const page = async (after: unknown) => {
+      const queries = { first: print(plan.document), next: print(plan.nextDocument) };
+      const page = async (after: unknown, first: boolean) => {
         const response = await yoga.fetch(
           url,
           {
             method: "POST",
             headers,
             body: JSON.stringify({
-              query,
+              query: first ? queries.first : queries.next,
               variables: { ...request.variables, [plan.afterVariable]: after },
               operationName: request.operationName,
             }),
@@ -122,10 +124,10 @@ export function exportCsvHandler(
         } catch {
           throw indexerError("EXPORT_QUERY_FAILED", `the GraphQL server answered ${response.status} without a result`);
         }
-        return connectionOf(plan, result);
+        return connectionOf(plan, result, first);
       };
 
-      let current = await page(plan.firstAfter);
+      let current = await page(plan.firstAfter, true);
       if (current.total !== null && current.total > maxRows) {
         throw indexerError(
           "EXPORT_TOO_MANY_ROWS",
@@ -150,7 +152,7 @@ export function exportCsvHandler(
         }
         const next = current.endCursor;
         if (!current.hasNextPage || next === null || rows >= maxRows || res.destroyed) break;
-        current = await page(next);
+        current = await page(next, false);
         if (current.endCursor === next) break;
       }
       csv.end();
@@ -375,40 +377,49 @@ function planExport(schema: GraphQLSchema, request: ExportRequest): Plan {
     ...(alias ? { alias: { kind: Kind.NAME, value: alias } } : {}),
     ...(selections ? { selectionSet: { kind: Kind.SELECTION_SET, selections } } : {}),
   });
-  const extra: FieldNode[] = [field("pageInfo", PAGE_INFO_ALIAS, [field("endCursor"), field("hasNextPage")])];
-  if (hasTotal) extra.push(field("totalCount", TOTAL_ALIAS));
-  const rewritten: FieldNode = {
-    ...target.node,
-    arguments: newArgs,
-    selectionSet: { ...target.node.selectionSet!, selections: [...target.node.selectionSet!.selections, ...extra] },
+  /** The document with the connection rewritten; `counted`: with totalCount (the first page only). */
+  const rewrite = (counted: boolean): DocumentNode => {
+    const extra: FieldNode[] = [field("pageInfo", PAGE_INFO_ALIAS, [field("endCursor"), field("hasNextPage")])];
+    if (hasTotal && counted) extra.push(field("totalCount", TOTAL_ALIAS));
+    // Later pages need no count: the query's own totalCount is dropped from them too.
+    const own = target.node.selectionSet!.selections.filter(
+      (s) => counted || s.kind !== Kind.FIELD || s.name.value !== "totalCount",
+    );
+    const rewritten: FieldNode = {
+      ...target.node,
+      arguments: newArgs,
+      selectionSet: { ...target.node.selectionSet!, selections: [...own, ...extra] },
+    };
+    const replace = (set: SelectionSetNode): SelectionSetNode => ({
+      ...set,
+      selections: set.selections.map((s) => {
+        if (s === target.node) return rewritten;
+        if ((s.kind === Kind.FIELD || s.kind === Kind.INLINE_FRAGMENT) && s.selectionSet) {
+          return { ...s, selectionSet: replace(s.selectionSet) };
+        }
+        return s;
+      }),
+    });
+    const definitions = document.definitions.map((d) => {
+      if (d === operation) {
+        const variables = [...(operation.variableDefinitions ?? [])];
+        if (!variables.some((v) => v.variable.name.value === afterVariable)) {
+          variables.push({
+            kind: Kind.VARIABLE_DEFINITION,
+            variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: afterVariable } },
+            type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: "String" } },
+          });
+        }
+        return { ...operation, variableDefinitions: variables, selectionSet: replace(operation.selectionSet) };
+      }
+      if (d.kind === Kind.FRAGMENT_DEFINITION) return { ...d, selectionSet: replace(d.selectionSet) };
+      return d;
+    });
+    return { ...document, definitions };
   };
-  const replace = (set: SelectionSetNode): SelectionSetNode => ({
-    ...set,
-    selections: set.selections.map((s) => {
-      if (s === target.node) return rewritten;
-      if ((s.kind === Kind.FIELD || s.kind === Kind.INLINE_FRAGMENT) && s.selectionSet) {
-        return { ...s, selectionSet: replace(s.selectionSet) };
-      }
-      return s;
-    }),
-  });
-  const definitions = document.definitions.map((d) => {
-    if (d === operation) {
-      const variables = [...(operation.variableDefinitions ?? [])];
-      if (!variables.some((v) => v.variable.name.value === afterVariable)) {
-        variables.push({
-          kind: Kind.VARIABLE_DEFINITION,
-          variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: afterVariable } },
-          type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: "String" } },
-        });
-      }
-      return { ...operation, variableDefinitions: variables, selectionSet: replace(operation.selectionSet) };
-    }
-    if (d.kind === Kind.FRAGMENT_DEFINITION) return { ...d, selectionSet: replace(d.selectionSet) };
-    return d;
-  });
   return {
-    document: { ...document, definitions },
+    document: rewrite(true),
+    nextDocument: rewrite(false),
     path: target.path,
     field: target.node.name.value,
     edgesKey: keyOf(edgesField),
@@ -464,7 +475,7 @@ interface Page {
   total: number | null;
 }
 
-function connectionOf(plan: Plan, result: GraphQLResponse): Page {
+function connectionOf(plan: Plan, result: GraphQLResponse, counted: boolean): Page {
   if (result.errors?.length) {
     const first = result.errors[0]!;
     const details = { errors: result.errors.map((e) => ({ message: e.message, code: e.extensions?.code })) };
@@ -485,7 +496,7 @@ function connectionOf(plan: Plan, result: GraphQLResponse): Page {
     nodes: edges.map((e) => (e[plan.nodeKey] ?? {}) as Record<string, unknown>),
     endCursor: pageInfo.endCursor,
     hasNextPage: pageInfo.hasNextPage,
-    total: plan.hasTotal ? Number(conn[TOTAL_ALIAS]) : null,
+    total: plan.hasTotal && counted ? Number(conn[TOTAL_ALIAS]) : null,
   };
 }
 

@@ -244,10 +244,12 @@ describe("indexer CSV export", function () {
       status: () => ({ head: null, nodeReachable: true, reorgs: 0, confirmations: 0 }),
     });
     const seen: (string | null)[] = [];
+    const queries: string[] = [];
     const spy = Object.create(yoga, {
       fetch: {
         value: (url: string, init: RequestInit, ctx: unknown) => {
           seen.push(new Headers(init.headers).get("authorization"));
+          queries.push(JSON.parse(init.body as string).query);
           return yoga.fetch(url, init, ctx as never);
         },
       },
@@ -276,6 +278,15 @@ describe("indexer CSV export", function () {
         ["1001", "Tianjin Steel Co."],
         ["1002", "Bohai Power"],
       ]);
+      // Page after page; only the first asks for the count.
+      queries.length = 0;
+      const surrenders = await csvOf(
+        await exportGet(`{ surrenders(first: 1) { totalCount edges { node { amount } } } }`, undefined, at),
+      );
+      expect(surrenders.slice(1).map((r) => r[0])).to.have.members(["140000", "11000", "250000"]);
+      expect(queries).to.have.length(3);
+      expect(queries[0]).to.match(/totalCount/);
+      for (const q of queries.slice(1)) expect(q).to.not.match(/totalCount/);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

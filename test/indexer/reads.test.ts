@@ -450,6 +450,37 @@ describe("indexer registry and compliance reads", function () {
     expect(other.sectors).to.deep.equal([]);
   });
 
+  it("marks entity-level fields @restricted and leaves the public ones open", async function () {
+    const { createIndexerYoga } = await import("../../indexer/graphql/yoga");
+    const schema = createIndexerYoga({
+      store: idx.store,
+      log,
+      status: () => ({ head: null, nodeReachable: true, reorgs: 0, confirmations: 0 }),
+    }).getEnveloped({}).schema;
+    const restricted = (type: string, field: string) => {
+      const def = (schema.getType(type) as any).getFields()[field];
+      expect(def, `${type}.${field}`).to.not.equal(undefined);
+      return (def.astNode.directives ?? []).some((d: any) => d.name.value === "restricted");
+    };
+    for (const f of ["surrenders", "cancellations", "allocations", "complianceBoard"]) {
+      expect(restricted("Query", f), f).to.equal(true);
+    }
+    expect(restricted("Auction", "bids")).to.equal(true);
+    expect(restricted("FixedSale", "purchases")).to.equal(true);
+    for (const f of [
+      "auctions",
+      "auction",
+      "fixedSales",
+      "fixedSale",
+      "certificates",
+      "certificate",
+      "ccerBatches",
+      "supplies",
+    ]) {
+      expect(restricted("Query", f), f).to.equal(false);
+    }
+  });
+
   it("refuses a cursor of another list or a malformed one with INVALID_CURSOR", async function () {
     const foreign = Buffer.from('["transfers","1","x"]').toString("base64url");
     for (const field of [

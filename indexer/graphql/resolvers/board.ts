@@ -157,7 +157,7 @@ export const boardResolvers = {
       const after = decodeCursor("complianceBoardEntities", args.after);
       let q = positions(ctx.store.db, year, block);
       if (sector !== null) q = q.where("e.sector", "=", sector);
-      const totalCount = await q.select(sql`count(*)`.as("n")).executeTakeFirstOrThrow();
+      const counted = q;
       if (after) q = q.where("c.entity_id", ">", bigintArg(after[0], "cursor"));
       const rows = await q
         .select([
@@ -198,7 +198,7 @@ export const boardResolvers = {
       return {
         edges,
         pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-        totalCount: Number(totalCount.n),
+        totalCount: async () => Number((await counted.select(sql`count(*)`.as("n")).executeTakeFirstOrThrow()).n),
       };
     },
   },

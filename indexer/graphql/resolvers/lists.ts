@@ -15,7 +15,8 @@ export interface PageArgs {
 export interface Connection<N> {
   edges: { cursor: string; node: N }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** Counted only when selected (graphql-js calls a function-valued field): a page costs no count. */
+  totalCount: () => Promise<number>;
 }
 
 /** A filter value that was given (not undefined, not null). */
@@ -26,12 +27,19 @@ export function inList(q: Query, column: string, list: readonly unknown[]): Quer
   return list.length ? q.where(column, "in", list) : q.where(sql<boolean>`1 = 0`);
 }
 
-function connection<R, N>(rows: R[], n: number, cursorOf: (r: R) => string, map: (r: R) => N): Connection<N> {
+function connection<R, N>(
+  rows: R[],
+  n: number,
+  cursorOf: (r: R) => string,
+  map: (r: R) => N,
+  count: Query,
+): Connection<N> {
   const edges = rows.slice(0, n).map((r) => ({ cursor: cursorOf(r), node: map(r) }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-    totalCount: 0,
+    totalCount: async () =>
+      Number((await count.select((eb: any) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n),
   };
 }
 
@@ -53,7 +61,6 @@ export async function factPage<N>(
   const dir = args.orderDirection ?? defaultDir;
   const after = decodeCursor(list, args.after);
   const base = narrow((db as AnyDb).selectFrom(`${table} as f`));
-  const total = await base.select((eb: any) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
   let page = base
     .leftJoin("blocks as b", "b.number", "f.block_number")
     .selectAll("f")
@@ -71,13 +78,13 @@ export async function factPage<N>(
     .orderBy("f.log_index", dir)
     .limit(n + 1)
     .execute();
-  const c = connection(
+  return connection(
     rows,
     n,
     (r: any) => encodeCursor(list, [r.block_number.toString(), r.log_index.toString()]),
     map,
+    base,
   );
-  return { ...c, totalCount: Number(total.n) };
 }
 
 /** A page of the current rows of a versioned table with a one-column integer key, by that key. */
@@ -95,13 +102,11 @@ export async function currentPage<N>(
   const dir = args.orderDirection ?? defaultDir;
   const after = decodeCursor(list, args.after);
   const base = narrow((db as AnyDb).selectFrom(table).where("to_block", "is", null));
-  const total = await base.select((eb: any) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
   let page = base.selectAll();
   if (after) page = page.where(key, dir === "asc" ? ">" : "<", bigintArg(after[0], "cursor"));
   const rows = await page
     .orderBy(key, dir)
     .limit(n + 1)
     .execute();
-  const c = connection(rows, n, (r: any) => encodeCursor(list, [r[key].toString()]), map);
-  return { ...c, totalCount: Number(total.n) };
+  return connection(rows, n, (r: any) => encodeCursor(list, [r[key].toString()]), map, base);
 }
