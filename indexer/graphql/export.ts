@@ -141,14 +141,20 @@ export function exportCsvHandler(
         "cache-control": "no-store",
       });
       started = true;
+      const closed = once(res, "close").catch(() => undefined);
       const csv = stringify({ bom: true, header: true, columns: plan.columns });
+      // A client that goes away ends the export (below); its stream errors are not the server's.
+      res.on("error", (err) => options.log?.debug({ err }, "CSV export: the client went away"));
+      csv.on("error", (err) => res.destroy(err));
       csv.pipe(res);
       let rows = 0;
       for (;;) {
         for (const node of current.nodes) {
           if (rows >= maxRows || res.destroyed) break;
           rows++;
-          if (!csv.write(flatten(node, plan.columns))) await once(csv, "drain");
+          // Back-pressure: wait for the client to read, or to go away.
+          if (!csv.write(flatten(node, plan.columns)))
+            await Promise.race([once(csv, "drain").catch(() => undefined), closed]);
         }
         const next = current.endCursor;
         if (!current.hasNextPage || next === null || rows >= maxRows || res.destroyed) break;
@@ -156,7 +162,7 @@ export function exportCsvHandler(
         if (current.endCursor === next) break;
       }
       csv.end();
-      await once(res, "finish").catch(() => undefined);
+      await Promise.race([once(res, "finish").catch(() => undefined), closed]);
     } catch (err) {
       if (started) {
         options.log?.warn({ err }, "CSV export aborted after its first page");

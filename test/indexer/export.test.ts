@@ -136,6 +136,17 @@ describe("indexer CSV export", function () {
       nodes.map((n) => [n.id, n.kind, n.status, n.from, n.to, n.amount, n.product, String(n.createdBlock)]),
     );
     expect(new Set(rows.slice(1).map((r) => r[0])).size).to.equal(nodes.length);
+
+    // A client that goes away mid-download costs the server nothing: the next export is whole.
+    const abort = new AbortController();
+    const partial = await fetch(
+      `${base}/export.csv?query=${encodeURIComponent("{ transfers(first: 1) { edges { node { id } } } }")}`,
+      { signal: abort.signal },
+    );
+    await partial.body!.getReader().read();
+    abort.abort();
+    const again = await csvOf(await exportGet(`{ transfers(first: 3) { edges { node { id } } } }`));
+    expect(again.length - 1).to.be.greaterThanOrEqual(nodes.length);
   });
 
   it("flattens nested objects as a.b columns and lists as JSON; quotes commas, quotes, line breaks and UTF-8", async function () {
