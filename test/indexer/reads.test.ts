@@ -353,6 +353,18 @@ describe("indexer registry and compliance reads", function () {
       [POWER.toString(), "APPROVED", "310000", "QUALIFIED"],
     ]);
     expect(d.heat).to.deep.equal({ reports: [], reserveIssues: [{ amount: "2000", newEntrant: true }] });
+    const buyer = await data(
+      `{ entity(id: "${STEEL}") { auctionBids { auctionId bidId bidder won paid } fixedSalePurchases { buyer quantity paid } } }`,
+    );
+    const [won1] = await world.read.sales.allocationOf(1n, 1n);
+    const [won3] = await world.read.sales.allocationOf(1n, 3n);
+    expect(buyer.entity.auctionBids.map((b: any) => [b.bidId, b.bidder, b.won])).to.deep.equal([
+      ["1", lower(world.steel.address), won1.toString()],
+      ["3", lower(world.steel2.address), won3.toString()],
+    ]);
+    expect(buyer.entity.fixedSalePurchases).to.deep.equal([
+      { buyer: lower(world.steel.address), quantity: "500", paid: "1200000" },
+    ]);
   });
 
   const BOARD = `query($year: Int!, $block: BlockInput) { complianceBoard(year: $year, block: $block) { year block

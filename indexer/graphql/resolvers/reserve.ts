@@ -109,4 +109,31 @@ export const reserveResolvers = {
       return rows.map(map.purchase);
     },
   },
+  Entity: {
+    auctionBids: async (parent: { id: bigint }, _: unknown, ctx: GraphQLContext) => {
+      const rows = await ctx.store.db
+        .selectFrom("auction_bids as b")
+        .innerJoin("accounts as a", (j) => j.onRef("a.wallet", "=", "b.bidder").on("a.to_block", "is", null))
+        .selectAll("b")
+        .select("a.entity_id")
+        .where("a.entity_id", "=", parent.id)
+        .where("b.to_block", "is", null)
+        .orderBy("b.auction_id")
+        .orderBy("b.bid_id")
+        .execute();
+      return rows.map(map.auctionBid);
+    },
+    fixedSalePurchases: async (parent: { id: bigint }, _: unknown, ctx: GraphQLContext) => {
+      const rows = await ctx.store.db
+        .selectFrom("fixed_sale_purchases as p")
+        .innerJoin("accounts as a", (j) => j.onRef("a.wallet", "=", "p.buyer").on("a.to_block", "is", null))
+        .selectAll("p")
+        .select("a.entity_id")
+        .where("a.entity_id", "=", parent.id)
+        .orderBy("p.block_number")
+        .orderBy("p.log_index")
+        .execute();
+      return rows.map(map.purchase);
+    },
+  },
 };
