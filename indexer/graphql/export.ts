@@ -102,7 +102,8 @@ export function exportCsvHandler(
       const schema = yoga.getEnveloped({}).schema as GraphQLSchema;
       const plan = planExport(schema, request);
       const headers = forwardedHeaders(req);
-      const url = `http://${req.headers.host ?? "localhost"}${yoga.graphqlEndpoint}`;
+      // In-process: yoga.fetch never touches the network; the caller's Host plays no part.
+      const url = `http://localhost${yoga.graphqlEndpoint}`;
       const queries = { first: print(plan.document), next: print(plan.nextDocument) };
       const page = async (after: unknown, first: boolean) => {
         const response = await yoga.fetch(
