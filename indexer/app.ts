@@ -5,6 +5,7 @@ import type { Manifest } from "../sdk/manifest";
 import { Access, type AccessOptions } from "./auth/access";
 import { authRoutes } from "./auth/routes";
 import type { QueryLimits } from "./graphql/limits";
+import { exportCsvHandler } from "./graphql/export";
 import { createIndexerYoga } from "./graphql/yoga";
 import { reconcile } from "./reconcile";
 import { trade, withEntities } from "./graphql/resolvers/market";
@@ -28,6 +29,8 @@ export interface IndexerDeps {
   limits?: QueryLimits;
   /** The supervision thresholds and the trading day's time zone (`rulesConfig(env)`); default `DEFAULT_RULES`. */
   rules?: RulesConfig;
+  /** The most rows of one CSV export (`/export.csv`); default 1,000,000. */
+  exportMaxRows?: number;
 }
 
 export interface Indexer {
@@ -106,11 +109,18 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
     rpc,
     startSync: (onFatal) => syncer.start(onFatal),
     async listen(host, port) {
-      // The login routes (/auth/…) first, then GraphQL.
+      // The login routes (/auth/…) first, then `/export.csv` (any list of the GraphQL API as CSV,
+      // graphql/export.ts), then GraphQL.
       const auth = authRoutes(access, deps.log.child({ component: "auth" }));
+      const exportCsv = exportCsvHandler(yoga, {
+        maxRows: deps.exportMaxRows,
+        log: deps.log.child({ component: "export" }),
+      });
       server = http.createServer((req, res) => {
         void auth(req, res).then((done) => {
-          if (!done) void yoga(req, res);
+          if (done) return;
+          if (req.url === "/export.csv" || req.url?.startsWith("/export.csv?")) void exportCsv(req, res);
+          else void yoga(req, res);
         });
       });
       await new Promise<void>((resolve, reject) => {

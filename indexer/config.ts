@@ -32,6 +32,8 @@ const envSchema = z.object({
   ETS_INDEXER_POLL_MS: envInteger(10, 600_000).default("1000"),
   /** Deepest reorg rolled back; deeper stops the indexer. Default `1000`. */
   ETS_INDEXER_MAX_REORG_DEPTH: envInteger(1, 1_000_000).default("1000"),
+  /** The most rows one CSV export (`/export.csv`) may hold. Default `1000000`. */
+  ETS_INDEXER_EXPORT_MAX_ROWS: envInteger(1, 100_000_000).default("1000000"),
   /** Sync only, no GraphQL server (`1`). Default `0`. */
   ETS_INDEXER_NO_SERVER: z.enum(["0", "1"]).default("0"),
   /**

@@ -107,6 +107,26 @@ export const INDEXER_ERRORS = {
     kind: "validation",
     help: "The query uses more directives than ETS_GRAPHQL_MAX_DIRECTIVES. Split it into several queries.",
   },
+  EXPORT_BAD_REQUEST: {
+    kind: "validation",
+    help: "A CSV export request (`/export.csv`) is malformed: no `query`, `variables` that are not a JSON object, a body that is not JSON, a mutation, or a method other than GET and POST. The message names it.",
+  },
+  EXPORT_NO_CONNECTION: {
+    kind: "validation",
+    help: "The query of a CSV export selects no list to export: select one connection (e.g. `surrenders`, `transfers`) with `edges { node { … } }`, reached through single objects (not inside a list).",
+  },
+  EXPORT_AMBIGUOUS_CONNECTION: {
+    kind: "validation",
+    help: "The query of a CSV export selects more than one list: a CSV holds one. Export each list with its own query.",
+  },
+  EXPORT_TOO_MANY_ROWS: {
+    kind: "validation",
+    help: "The list has more rows than one CSV export may hold (ETS_INDEXER_EXPORT_MAX_ROWS, 1,000,000 by default). Narrow it with `where` (e.g. a block range) and export it in parts.",
+  },
+  EXPORT_QUERY_FAILED: {
+    kind: "validation",
+    help: "The GraphQL query of a CSV export failed without an error code of its own. The message is GraphQL's; run the query at /graphql to see the whole answer.",
+  },
   INTERNAL_ERROR: {
     kind: "internal",
     help: "An unexpected error in the indexer; the details are in its log. Report it with the query.",

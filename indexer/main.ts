@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     },
     access: accessOptions(env),
     limits: limitOptions(env),
+    exportMaxRows: env.ETS_INDEXER_EXPORT_MAX_ROWS,
   });
   log.info({ store: indexer.store.location, dialect: indexer.store.dialect }, "store open");
   let stopping = false;

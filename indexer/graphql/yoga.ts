@@ -12,9 +12,12 @@ import type { Store } from "../store/open";
 import { limitPlugins, type QueryLimits } from "./limits";
 import { accessResolvers } from "./resolvers/access";
 import type { GraphQLContext, LiveStatus } from "./resolvers/context";
+import { boardResolvers } from "./resolvers/board";
 import { entityResolvers } from "./resolvers/entities";
 import { createMarketResolvers } from "./resolvers/market";
 import { createLivePubSub, createSupervisionResolvers, type LivePubSub } from "./resolvers/supervision";
+import { readResolvers } from "./resolvers/reads";
+import { reserveResolvers } from "./resolvers/reserve";
 import { BigIntScalar } from "./resolvers/scalars";
 import { stateResolvers } from "./resolvers/state";
 import { statusResolvers } from "./resolvers/status";
@@ -108,6 +111,9 @@ export function createIndexerYoga(deps: YogaDeps): YogaServerInstance<Record<str
       accessResolvers,
       createMarketResolvers({ utcOffsetMinutes: deps.utcOffsetMinutes ?? 480 }),
       createSupervisionResolvers(deps.pubsub ?? createLivePubSub()),
+      reserveResolvers,
+      readResolvers,
+      boardResolvers,
     ],
   });
   return createYoga<Record<string, unknown>, GraphQLContext>({

@@ -420,9 +420,99 @@ const m0006: Migration = {
   },
 };
 
+/**
+ * Reserve sales (auctions with their bids, fixed-price sales with their purchases), and the indexes
+ * of the registry and compliance reads: reports by year and by verifier, certificates, cancellations
+ * and CCER batches by id, facts by entity.
+ */
+const m0003: Migration = {
+  async up(db) {
+    await createVersioned(db, "auctions", ["auction_id"], {
+      auction_id: "int",
+      vintage: "int",
+      quantity: "int",
+      reserve_price: "int",
+      bidding_ends: "int",
+      reveal_ends: "int",
+      state: "text",
+      bids: "int",
+      revealed: "int",
+      settled: "int",
+      forfeited: "int",
+      escrow: "int",
+      clearing_price: "int?",
+      sold: "int?",
+      unsold: "int?",
+      marginal_demand: "int?",
+      marginal_supply: "int?",
+      paid: "int",
+      refunded: "int",
+      created_block: "int",
+      created_at: "int",
+      finalised_block: "int?",
+    });
+    await createVersioned(db, "auction_bids", ["auction_id", "bid_id"], {
+      auction_id: "int",
+      bid_id: "int",
+      bidder: "text",
+      escrow: "int",
+      price: "int?",
+      quantity: "int?",
+      revealed: "int",
+      settled: "int",
+      forfeited: "int",
+      won: "int?",
+      paid: "int?",
+      refund: "int?",
+      payee: "text?",
+      committed_block: "int",
+      revealed_block: "int?",
+      settled_block: "int?",
+    });
+    await db.schema.createIndex("auction_bids_bidder").on("auction_bids").columns(["bidder", "to_block"]).execute();
+    await createVersioned(db, "fixed_sales", ["sale_id"], {
+      sale_id: "int",
+      vintage: "int",
+      quantity: "int",
+      price: "int",
+      opens_at: "int",
+      closes_at: "int",
+      max_per_buyer: "int",
+      sold: "int",
+      purchases: "int",
+      paid: "int",
+      closed: "int",
+      unsold: "int?",
+      created_block: "int",
+      closed_block: "int?",
+    });
+    await createFact(db, "fixed_sale_purchases", {
+      sale_id: "int",
+      buyer: "text",
+      quantity: "int",
+      paid: "int",
+      tx_hash: "text",
+      timestamp: "int",
+    });
+    await db.schema
+      .createIndex("fixed_sale_purchases_sale")
+      .on("fixed_sale_purchases")
+      .columns(["sale_id", "block_number", "log_index"])
+      .execute();
+    // Reads at a block of one year's reports (the compliance board), and a verifier's attestations.
+    await db.schema.createIndex("reports_year").on("reports").columns(["year", "to_block"]).execute();
+    await db.schema.createIndex("reports_verifier").on("reports").columns(["verifier_entity_id", "to_block"]).execute();
+    await db.schema.createIndex("certificates_id").on("certificates").column("certificate_id").execute();
+    await db.schema.createIndex("certificates_entity").on("certificates").column("entity_id").execute();
+    await db.schema.createIndex("cancellations_certificate").on("cancellations").column("certificate_id").execute();
+    await db.schema.createIndex("ccer_batches_id").on("ccer_batches").column("batch_id").execute();
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_alerts": m0002,
+  "0003_reserve_and_reads": m0003,
   "0004_access": m0004,
   "0005_market": m0005,
   "0006_transfer_indexes": m0006,

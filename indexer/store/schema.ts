@@ -364,6 +364,89 @@ export interface RuleFlagTable extends Versioned {
   value: string;
 }
 
+/** A sealed-bid auction of reserve allowances (ReserveSales), with its outcome once finalised. */
+export interface AuctionTable extends Versioned {
+  auction_id: Int;
+  vintage: Int;
+  quantity: Int;
+  reserve_price: Int;
+  /** Unix seconds. */
+  bidding_ends: Int;
+  reveal_ends: Int;
+  /** bidding | finalised */
+  state: string;
+  /** Bids committed, revealed, and settled (a settled bid not revealed forfeited its escrow). */
+  bids: Int;
+  revealed: Int;
+  settled: Int;
+  forfeited: Int;
+  /** Cash escrowed by every bid (fen). */
+  escrow: Int;
+  clearing_price: NullableInt;
+  sold: NullableInt;
+  unsold: NullableInt;
+  marginal_demand: NullableInt;
+  marginal_supply: NullableInt;
+  /** Fen paid to the treasury (won units and forfeited escrow) and refunded, by the bids settled so far. */
+  paid: Int;
+  refunded: Int;
+  created_block: Int;
+  created_at: Int;
+  finalised_block: NullableInt;
+}
+
+/** One bid of an auction: committed, then revealed, then settled. */
+export interface AuctionBidTable extends Versioned {
+  auction_id: Int;
+  bid_id: Int;
+  bidder: string;
+  escrow: Int;
+  price: NullableInt;
+  quantity: NullableInt;
+  revealed: Int;
+  settled: Int;
+  /** 1 when settled without being revealed: the escrow went to the treasury. */
+  forfeited: Int;
+  /** What settlement gave: units won, fen paid, fen refunded, and to which wallet. */
+  won: NullableInt;
+  paid: NullableInt;
+  refund: NullableInt;
+  payee: string | null;
+  committed_block: Int;
+  revealed_block: NullableInt;
+  settled_block: NullableInt;
+}
+
+/** A fixed-price sale of reserve allowances. */
+export interface FixedSaleTable extends Versioned {
+  sale_id: Int;
+  vintage: Int;
+  quantity: Int;
+  price: Int;
+  opens_at: Int;
+  closes_at: Int;
+  /** 0: no limit. */
+  max_per_buyer: Int;
+  sold: Int;
+  purchases: Int;
+  /** Fen paid by the purchases. */
+  paid: Int;
+  closed: Int;
+  unsold: NullableInt;
+  created_block: Int;
+  closed_block: NullableInt;
+}
+
+/** A purchase in a fixed-price sale. */
+export interface FixedSalePurchaseTable extends Placed {
+  sale_id: Int;
+  buyer: string;
+  quantity: Int;
+  paid: Int;
+  tx_hash: string;
+  timestamp: Int;
+}
+
 /** Settings read back by handlers (the Clearing fee recipient), versioned like state. */
 export interface SettingTable extends Versioned {
   key: string;
@@ -441,6 +524,10 @@ export interface Database {
   report_calendar: ReportCalendarTable;
   attestations: AttestationTable;
   rule_flags: RuleFlagTable;
+  auctions: AuctionTable;
+  auction_bids: AuctionBidTable;
+  fixed_sales: FixedSaleTable;
+  fixed_sale_purchases: FixedSalePurchaseTable;
 }
 
 /** Derived tables whose rows are versions of a keyed state, with the columns of their key. */
@@ -462,6 +549,9 @@ export const VERSIONED_TABLES = {
   report_calendar: ["year"],
   attestations: ["entity_id", "year", "version"],
   rule_flags: ["flag"],
+  auctions: ["auction_id"],
+  auction_bids: ["auction_id", "bid_id"],
+  fixed_sales: ["sale_id"],
 } as const satisfies { [T in keyof Database]?: readonly (keyof Database[T] & string)[] };
 
 /** Derived tables of append-only facts, each placed by `block_number`. */
@@ -473,6 +563,7 @@ export const FACT_TABLES = [
   "certificates",
   "trades",
   "alerts",
+  "fixed_sale_purchases",
 ] as const satisfies readonly (keyof Database)[];
 
 export type VersionedTableName = keyof typeof VERSIONED_TABLES;

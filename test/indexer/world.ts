@@ -1,7 +1,7 @@
 import { AbiCoder, Wallet, ZeroHash, id, keccak256, type HDNodeWallet } from "ethers";
 import pino from "pino";
 import { deployClearing } from "../../scripts/deploy-clearing";
-import { deployRegistry } from "../../scripts/deploy";
+import { deployRegistry, enableReserveSales } from "../../scripts/deploy";
 import { startAnvil, type AnvilNode } from "../../scripts/lib/anvil";
 import { connectContracts, type DeploymentContracts } from "../../sdk/contracts";
 import type { Manifest } from "../../sdk/manifest";
@@ -18,6 +18,10 @@ export const POWER = 1002n;
 export const FUND = 2001n;
 export const VERIFIER = 3001n;
 export const EXCHANGE = 9000n;
+/** A heat company covered from the reserve as a new entrant (`reserveActivity`). */
+export const HEAT = 1003n;
+/** The management centre, whose account receives the proceeds of reserve sales (`reserveActivity`). */
+export const CENTRE = 9100n;
 
 /**
  * A real Anvil node with the registry and the Clearing contract deployed (fees on), and a few
@@ -214,6 +218,96 @@ export class World {
         requests: [],
       }),
     );
+    await this.mark();
+  }
+
+  /** The heat company's wallet (`reserveActivity`). */
+  get heat(): HDNodeWallet {
+    return new Wallet(id(`${this.regulator.address}:heat`), this.provider) as unknown as HDNodeWallet;
+  }
+
+  /** The treasury wallet of the management centre (`reserveActivity`). */
+  get treasury(): HDNodeWallet {
+    return new Wallet(id(`${this.regulator.address}:treasury`), this.provider) as unknown as HDNodeWallet;
+  }
+
+  /**
+   * After `activity`: a new entrant covered from the reserve (not reporting), a sealed-bid auction of
+   * the reserve (four bids: three revealed, two of them at the clearing price with a pro-rata rounding
+   * that leaves 1 t unsold, one never revealed and forfeited), a fixed-price sale with three purchases
+   * that closes with units unsold, and a second cancellation certificate. Checkpoints after each.
+   */
+  async reserveActivity(): Promise<void> {
+    const reg = this.as(this.regulator);
+    const send = async (p: Promise<{ wait: () => Promise<unknown> }>) => (await p).wait();
+    await enableReserveSales(reg, EXCHANGE);
+    await send(
+      reg.registry.registerEntity(CENTRE, 2, 0, "Management Centre", id("uscc-centre"), this.treasury.address),
+    );
+    await send(reg.sales.setTreasury(this.treasury.address));
+    await send(reg.registry.registerEntity(HEAT, 1, 4, "Binhai Heat", id("uscc-heat"), this.heat.address));
+    await send(reg.allocation.issueFromReserve(YEAR, HEAT, this.heat.address, 2_000n, "new heat plant"));
+    const sales = this.manifest.contracts.ReserveSales;
+    const bidders = [this.steel, this.steel2, this.power, this.fund];
+    for (const [i, who] of bidders.entries()) {
+      await send(this.as(this.bank).cash.deposit(who.address, 50_000_000n, id(`bank-sales-${i}`)));
+      await send(this.as(who).cash.approve(sales, 50_000_000n));
+    }
+    await this.mark();
+
+    // The auction: 10,000 t of the YEAR reserve at a reserve price of 20.00 CNY.
+    let now = BigInt((await this.provider.getBlock("latest"))!.timestamp);
+    await send(reg.sales.createAuction(YEAR, 10_000n, 2_000n, now + BigInt(HOUR), now + 2n * BigInt(HOUR)));
+    const auctionId = await this.read.sales.auctionCount();
+    const bids = [
+      { who: this.steel, price: 2_500n, quantity: 6_000n, escrow: 16_000_000n, reveal: true },
+      { who: this.power, price: 2_200n, quantity: 5_000n, escrow: 11_000_000n, reveal: true },
+      { who: this.steel2, price: 2_200n, quantity: 2_000n, escrow: 4_400_000n, reveal: true },
+      { who: this.fund, price: 2_600n, quantity: 3_000n, escrow: 7_800_000n, reveal: false },
+    ];
+    for (const [i, b] of bids.entries()) {
+      const salt = id(`salt-${i}`);
+      const commitment = await this.read.sales.commitmentOf(auctionId, b.who.address, b.price, b.quantity, salt);
+      await send(this.as(b.who).sales.commitBid(auctionId, commitment, b.escrow));
+    }
+    await this.mark();
+    await this.increaseTime(HOUR);
+    for (const [i, b] of bids.entries()) {
+      if (b.reveal) {
+        await send(this.as(b.who).sales.revealBid(auctionId, BigInt(i + 1), b.price, b.quantity, id(`salt-${i}`)));
+      }
+    }
+    await this.mark();
+    await this.increaseTime(HOUR);
+    await send(this.as(this.fund).sales.finalise(auctionId));
+    await this.mark();
+    for (let bidId = 1n; bidId <= BigInt(bids.length); bidId++) {
+      await send(reg.sales.settleBid(auctionId, bidId));
+    }
+    await this.mark();
+
+    // The fixed-price sale: 5,000 t at 24.00 CNY, at most 2,000 t per buyer, open for an hour.
+    now = BigInt((await this.provider.getBlock("latest"))!.timestamp);
+    await send(reg.sales.createFixedSale(YEAR, 5_000n, 2_400n, now, now + BigInt(HOUR), 2_000n));
+    const saleId = await this.read.sales.fixedSaleCount();
+    await send(this.as(this.fund).sales.buy(saleId, 1_500n));
+    await send(this.as(this.power).sales.buy(saleId, 2_000n));
+    await send(this.as(this.steel).sales.buy(saleId, 500n));
+    await this.increaseTime(HOUR);
+    await send(reg.sales.closeFixedSale(saleId));
+    await send(
+      this.as(this.power).compliance.cancelUnits([YEAR], [20n], [], [], "Bohai Green Week", "voluntary retirement"),
+    );
+    await this.mark();
+  }
+
+  /** After `reserveActivity`: past the deadlines, an estimate for the heat company, and the year's close. */
+  async closeYear(): Promise<void> {
+    const reg = this.as(this.regulator);
+    const send = async (p: Promise<{ wait: () => Promise<unknown> }>) => (await p).wait();
+    await this.increaseTime(61 * 86_400);
+    await send(reg.reporting.setEstimate(HEAT, YEAR, 2_500n, "no report submitted"));
+    await send(reg.compliance.closeYear(YEAR, 10));
     await this.mark();
   }
 

@@ -4,6 +4,7 @@ import { allocationHandlers } from "./allocation";
 import { complianceHandlers } from "./compliance";
 import { reportingHandlers } from "./reporting";
 import { registryHandlers } from "./registry";
+import { reserveHandlers } from "./reserve";
 import { tokenHandlersAll } from "./tokens";
 
 /**
@@ -17,4 +18,5 @@ export const HANDLERS: Handlers = {
   ...reportingHandlers,
   ...complianceHandlers,
   ...clearingHandlers,
+  ...reserveHandlers,
 };
