@@ -49,8 +49,8 @@ const envSchema = z.object({
   ETS_INDEXER_ROLE_RECHECK_S: envInteger(0, 86_400).default("60"),
   /** GraphQL limits: deepest selection (GraphiQL's introspection query fits). Default `10`. */
   ETS_GRAPHQL_MAX_DEPTH: envInteger(1, 1000).default("10"),
-  /** Largest cost (GraphQL Armor's: objects 2, scalars 1, ×1.5 per level, × a literal `first`). Default `20000`. */
-  ETS_GRAPHQL_MAX_COST: envInteger(1, 1e9).default("20000"),
+  /** Largest cost (GraphQL Armor's: objects 2, scalars 1, ×1.5 per level, × a literal `first`; a page of 1,000 rows of some 15 fields fits). Default `100000`. */
+  ETS_GRAPHQL_MAX_COST: envInteger(1, 1e9).default("100000"),
   /** Largest number of rows a query may ask for: each list's `first` (or its default) times its parents'. Default `100000`. */
   ETS_GRAPHQL_MAX_ROWS: envInteger(1, 1e12).default("100000"),
   /** Rows assumed for a list without `first` (an entity's holdings, accounts, positions). Default `20`. */

@@ -27,7 +27,7 @@ import type { Plugin } from "graphql-yoga";
 export interface QueryLimits {
   /** Deepest selection. Default 10. */
   maxDepth?: number;
-  /** GraphQL Armor's cost (objects 2, scalars 1, ×1.5 per level, × a literal `first`). Default 20,000. */
+  /** GraphQL Armor's cost (objects 2, scalars 1, ×1.5 per level, × a literal `first`). Default 100,000. */
   maxCost?: number;
   /** Rows a query may ask for: each list's `first` (its default, or a variable's value) times its parents'. Default 100,000. */
   maxRows?: number;
@@ -43,7 +43,7 @@ export interface QueryLimits {
 
 export const DEFAULT_LIMITS: Required<QueryLimits> = {
   maxDepth: 10,
-  maxCost: 20_000,
+  maxCost: 100_000,
   maxRows: 100_000,
   listSize: 20,
   maxAliases: 15,

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
+import type { Access, AuthState } from "../../indexer/auth/access";
 import { createIndexerYoga } from "../../indexer/graphql/yoga";
 import { SECTORS } from "../../indexer/indexing/handlers/registry";
 import { openStore, type Store } from "../../indexer/store/open";
@@ -225,8 +226,16 @@ describe("indexer compliance board on a large store", function () {
   }
 
   it("equals the figures computed entity by entity, at every block, in one fast aggregate", async function () {
+    // This store has no chain behind it: a regulator's session is taken as given (access has its own tests).
+    const regulator = {
+      authenticate: async (): Promise<AuthState> => ({
+        session: { address: "0x" + "11".repeat(20), role: "REGULATOR", expiresAt: Date.now() + 3_600_000 },
+        refusal: null,
+      }),
+    } as unknown as Access;
     const yoga = createIndexerYoga({
       store,
+      access: regulator,
       log: pino({ level: "silent" }),
       status: () => ({ head: HEAD, nodeReachable: true, headSeenAt: null, reorgs: 0, confirmations: 0 }),
     });

@@ -5,8 +5,10 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
+import { Access } from "../../indexer/auth/access";
 import { exportCsvHandler } from "../../indexer/graphql/export";
 import { createIndexerYoga } from "../../indexer/graphql/yoga";
+import { regulatorSession } from "./helpers";
 import { World, YEAR, log } from "./world";
 
 /** RFC 4180: fields separated by commas, quoted when they hold a comma, a quote or a line break. */
@@ -48,6 +50,7 @@ describe("indexer CSV export", function () {
   let dir: string;
   let idx: Indexer;
   let base: string;
+  let auth: { authorization: string };
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-export-"));
@@ -67,6 +70,7 @@ describe("indexer CSV export", function () {
     });
     await idx.syncer.syncToHead();
     base = await idx.listen("127.0.0.1", 0);
+    auth = await regulatorSession(base, world.regulator);
   });
 
   after(async function () {
@@ -78,7 +82,7 @@ describe("indexer CSV export", function () {
   async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
     const res = await fetch(`${base}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ query, variables }),
     });
     const body = await res.json();
@@ -89,12 +93,12 @@ describe("indexer CSV export", function () {
   const exportGet = (query: string, variables?: Record<string, unknown>, at = base) => {
     const params = new URLSearchParams({ query });
     if (variables) params.set("variables", JSON.stringify(variables));
-    return fetch(`${at}/export.csv?${params}`);
+    return fetch(`${at}/export.csv?${params}`, { headers: auth });
   };
   const exportPost = (body: unknown, at = base) =>
     fetch(`${at}/export.csv`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 
@@ -141,7 +145,7 @@ describe("indexer CSV export", function () {
     const abort = new AbortController();
     const partial = await fetch(
       `${base}/export.csv?query=${encodeURIComponent("{ transfers(first: 1) { edges { node { id } } } }")}`,
-      { signal: abort.signal },
+      { signal: abort.signal, headers: auth },
     );
     await partial.body!.getReader().read();
     abort.abort();
@@ -252,6 +256,7 @@ describe("indexer CSV export", function () {
     const yoga = createIndexerYoga({
       store: idx.store,
       log,
+      access: new Access({ store: idx.store, rpcUrl: world.node.url, manifest: world.manifest, log }),
       status: () => ({ head: null, nodeReachable: true, headSeenAt: null, reorgs: 0, confirmations: 0 }),
     });
     const seen: (string | null)[] = [];
@@ -273,14 +278,14 @@ describe("indexer CSV export", function () {
       const res = await fetch(
         `${at}/export.csv?query=${encodeURIComponent("{ transfers { edges { node { id } } } }")}`,
         {
-          headers: { authorization: "Bearer session-token" },
+          headers: auth,
         },
       );
       expect(res.status).to.equal(400);
       const body = await res.json();
       expect(body.error.code).to.equal("EXPORT_TOO_MANY_ROWS");
       expect(body.error.message).to.match(/more than the 5 one export may hold/);
-      expect(seen).to.deep.equal(["Bearer session-token"]);
+      expect(seen).to.deep.equal([auth.authorization]);
       const few = await csvOf(
         await exportGet(`{ entities(where: { id_lt: "2000" }) { edges { node { id name } } } }`, undefined, at),
       );

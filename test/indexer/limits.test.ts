@@ -87,8 +87,11 @@ describe("indexer GraphQL limits: depth, cost, aliases, tokens, directives", fun
     expect(await codes(url, q)).to.deep.equal([]);
   });
 
-  it("refuses a costly query: a literal page of 1000 entities with their holdings (QUERY_TOO_COSTLY)", async function () {
-    const q = (n: number) => `{ entities(first: ${n}) { edges { node { id holdings { product balance locked } } } } }`;
+  it("refuses a costly query: a literal page of 1000 entities with their holdings and positions (QUERY_TOO_COSTLY)", async function () {
+    const q = (n: number) =>
+      `{ entities(first: ${n}) { edges { node { id name sector category creditCodeHash registeredBlock
+        holdings { account token tokenId product balance locked sinceBlock }
+        compliance { year status covered closed obligation allowancesSurrendered offsetsSurrendered shortfall fine } } } } }`;
     const r = await gql(url, q(1000));
     expect(r.errors.map((e: any) => e.extensions.code)).to.include("QUERY_TOO_COSTLY");
     expect(r.errors[0].message).to.match(/cost|rows/i);

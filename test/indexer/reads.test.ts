@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { createIndexer, type Indexer } from "../../indexer/app";
 import { deploymentOf, rebuildDerived } from "../../indexer/indexing/apply";
-import { dump } from "./helpers";
+import { dump, regulatorSession } from "./helpers";
 import { startPostgres } from "./postgres";
 import { FUND, HEAT, POWER, STEEL, VERIFIER, World, YEAR, log } from "./world";
 
@@ -16,6 +16,7 @@ describe("indexer registry and compliance reads", function () {
   let dir: string;
   let idx: Indexer;
   let url: string;
+  let auth: { authorization: string };
   /** The checkpoints of `activity` and of `reserveActivity`. */
   let marks: number[];
 
@@ -34,6 +35,7 @@ describe("indexer registry and compliance reads", function () {
     });
     await idx.syncer.syncToHead();
     url = `${await idx.listen("127.0.0.1", 0)}/graphql`;
+    auth = await regulatorSession(url, world.regulator);
   });
 
   after(async function () {
@@ -45,7 +47,7 @@ describe("indexer registry and compliance reads", function () {
   async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ query, variables }),
     });
     return res.json();
@@ -588,10 +590,11 @@ describe("indexer registry and compliance reads", function () {
     try {
       await other.syncer.syncToHead();
       const otherUrl = `${await other.listen("127.0.0.1", 0)}/graphql`;
+      const otherAuth = await regulatorSession(otherUrl, world.regulator);
       const ask = async (at: string, query: string, variables: Record<string, unknown>) => {
         const res = await fetch(at, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...(at === otherUrl ? otherAuth : auth) },
           body: JSON.stringify({ query, variables }),
         });
         return res.json();
