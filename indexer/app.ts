@@ -22,7 +22,10 @@ export interface IndexerDeps {
   manifest: Manifest;
   store: StoreOptions;
   log: Logger;
-  sync?: Pick<SyncOptions, "confirmations" | "maxRange" | "initialRange" | "pollIntervalMs" | "maxReorgDepth">;
+  sync?: Pick<
+    SyncOptions,
+    "confirmations" | "maxRange" | "initialRange" | "pollIntervalMs" | "maxReorgDepth" | "stepEvents"
+  >;
   /** Login and sessions (`indexer/auth/`): domain, lifetimes, role re-check interval. */
   access?: AccessOptions;
   /** GraphQL depth, cost, alias, token and directive limits. */

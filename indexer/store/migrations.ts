@@ -401,7 +401,7 @@ const m0005: Migration = {
 /**
  * The transfers of one account in one index range each side, newest first, and their count from the
  * index alone: `(from, to_block, created_block, transfer_key)` and `(to, to_block, created_block,
- * transfer_key, from)`.
+ * transfer_key, from)`; blocks by time.
  */
 const m0006: Migration = {
   async up(db) {
@@ -417,6 +417,8 @@ const m0006: Migration = {
       .on("transfers")
       .columns(["to", "to_block", "created_block", "transfer_key", "from"])
       .execute();
+    // Times to blocks (the trades of a day or of a time range).
+    await db.schema.createIndex("blocks_timestamp").on("blocks").columns(["timestamp", "number"]).execute();
   },
 };
 

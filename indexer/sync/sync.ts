@@ -30,6 +30,8 @@ export interface SyncOptions {
   pollIntervalMs?: number;
   /** The deepest reorg rolled back; deeper is fatal (default 1,000 blocks). */
   maxReorgDepth?: number;
+  /** Events committed in one step at most (whole blocks: a block with more is one step); default 5,000. */
+  stepEvents?: number;
   /** A progress line every so many ms while behind (default 5,000). */
   progressIntervalMs?: number;
   /** The supervision thresholds and the trading day's time zone (default `DEFAULT_RULES`). */
@@ -94,6 +96,7 @@ export class Syncer {
   private readonly confirmations: number;
   private readonly pollIntervalMs: number;
   private readonly maxReorgDepth: number;
+  private readonly stepEvents: number;
   private readonly progress: Progress;
   private head: number | null = null;
   private headSeenAt: number | null = null;
@@ -101,6 +104,8 @@ export class Syncer {
   private reorgs = 0;
   private stopping = false;
   private loop: Promise<void> | undefined;
+  /** Logs of `[from, to]` already read by `eth_getLogs`, for the next parts of a large range. */
+  private heldLogs: { from: number; to: number; logs: RpcLog[] } | undefined;
   /** The next range, fetched while the previous one was committed. */
   private prefetched: { from: number; result: Promise<Fetched | undefined> } | undefined;
 
@@ -112,6 +117,7 @@ export class Syncer {
     this.confirmations = opts.confirmations ?? 0;
     this.pollIntervalMs = opts.pollIntervalMs ?? 1_000;
     this.maxReorgDepth = opts.maxReorgDepth ?? 1_000;
+    this.stepEvents = Math.max(1, opts.stepEvents ?? 5_000);
     this.progress = new Progress(opts.log, opts.progressIntervalMs ?? 5_000);
   }
 
@@ -207,6 +213,7 @@ export class Syncer {
         "the database was deleted; rebuilding it from the chain, from the deployment block",
       );
       this.prefetched = undefined;
+      this.heldLogs = undefined;
       await this.init();
     }
     this.head = await rpc.blockNumber();
@@ -218,6 +225,7 @@ export class Syncer {
       const [atCursor] = await rpc.blocks([cursor.number], false);
       if (!atCursor || atCursor.hash !== cursor.hash) {
         this.prefetched = undefined;
+        this.heldLogs = undefined;
         await this.rollBack(cursor);
         return "progress";
       }
@@ -237,6 +245,7 @@ export class Syncer {
       try {
         fetched = await this.fetchRange(cursor, from, to);
       } catch (err) {
+        this.heldLogs = undefined;
         if (!(err instanceof ChainMoved)) throw err;
         this.opts.log.info({ from, to, reason: err.message }, "the chain moved during a step; checking for a reorg");
         return "progress";
@@ -249,6 +258,9 @@ export class Syncer {
       const result = this.fetchRange(undefined, next, Math.min(next + this.range.size - 1, target));
       result.catch(() => undefined);
       this.prefetched = { from: next, result };
+      // One turn of the event loop sends its requests, so the node works on them during the commit
+      // (a SQLite commit does not give the loop a turn until it ends).
+      await new Promise((r) => setImmediate(r));
     }
     try {
       const events = await this.commit(cursor, fetched);
@@ -257,6 +269,7 @@ export class Syncer {
       this.progress.advanced(from, fetched.to, events, this.head);
     } catch (err) {
       this.prefetched = undefined;
+      this.heldLogs = undefined;
       if (err instanceof ChainMoved) {
         this.opts.log.info(
           { from, to: fetched.to, reason: err.message },
@@ -277,14 +290,32 @@ export class Syncer {
   private async fetchRange(cursor: Cursor | undefined, from: number, to: number): Promise<Fetched | undefined> {
     const { rpc } = this.opts;
     let logs: RpcLog[];
-    try {
-      logs = await rpc.getLogs({ fromBlock: from, toBlock: to, address: this.decoder.addresses });
-    } catch (err) {
-      if (err instanceof RpcError && this.range.shrinkFor(err, to - from + 1)) {
-        this.opts.log.debug({ from, to, range: this.range.size, error: err.message }, "range refused; shrinking");
-        return undefined;
+    const held = this.heldLogs;
+    this.heldLogs = undefined;
+    if (held && held.from === from) {
+      logs = held.logs;
+      to = held.to;
+    } else {
+      try {
+        logs = await rpc.getLogs({ fromBlock: from, toBlock: to, address: this.decoder.addresses });
+      } catch (err) {
+        if (err instanceof RpcError && this.range.shrinkFor(err, to - from + 1)) {
+          this.opts.log.debug({ from, to, range: this.range.size, error: err.message }, "range refused; shrinking");
+          return undefined;
+        }
+        throw err;
       }
-      throw err;
+    }
+    // A range with many logs is committed in parts of about `stepEvents` events (whole blocks): the
+    // rest is held for the next steps, whose blocks are fetched while this part is committed.
+    if (logs.length > this.stepEvents) {
+      const cutBlock = Number(logs[this.stepEvents - 1]!.blockNumber);
+      const rest = logs.filter((l) => Number(l.blockNumber) > cutBlock);
+      if (rest.length > 0) {
+        this.heldLogs = { from: cutBlock + 1, to, logs: rest };
+        logs = logs.slice(0, logs.length - rest.length);
+        to = cutBlock;
+      }
     }
     const started = performance.now();
     const withLogs = [...new Set(logs.map((l) => Number(l.blockNumber)))].sort((a, b) => a - b);

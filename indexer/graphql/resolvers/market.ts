@@ -175,13 +175,42 @@ export function createMarketResolvers(opts: MarketOptions) {
             .where("to_block", "is", null);
           q = q.where((eb) => eb.or([eb("buyer", "in", wallets), eb("seller", "in", wallets)]));
         }
-        if (set(w.timestamp_gt)) q = q.where("timestamp", ">", BigInt(w.timestamp_gt));
-        if (set(w.timestamp_lt)) q = q.where("timestamp", "<", BigInt(w.timestamp_lt));
         if (set(w.block_gt)) q = q.where("block_number", ">", BigInt(w.block_gt));
         if (set(w.block_lt)) q = q.where("block_number", "<", BigInt(w.block_lt));
+        // Times become a block range (a block's time never goes back), so the list is read in the
+        // primary key's order and counted over one range of it, however many trades a day holds.
+        let from: bigint | undefined;
+        let until: bigint | undefined;
+        const later = (t: bigint) => (from = from === undefined || t > from ? t : from);
+        const earlier = (t: bigint) => (until = until === undefined || t < until ? t : until);
+        if (set(w.timestamp_gt)) later(BigInt(w.timestamp_gt) + 1n);
+        if (set(w.timestamp_lt)) earlier(BigInt(w.timestamp_lt));
         if (w.day) {
           const start = day(w.day, "where.day", tz);
-          q = q.where("timestamp", ">=", start).where("timestamp", "<", start + 86_400n);
+          later(start);
+          earlier(start + 86_400n);
+        }
+        if (from !== undefined) {
+          const first = await ctx.store.db
+            .selectFrom("blocks")
+            .select("number")
+            .where("timestamp", ">=", from)
+            .orderBy("timestamp")
+            .orderBy("number")
+            .limit(1)
+            .executeTakeFirst();
+          q = q.where("block_number", ">=", first ? first.number : 1n << 62n);
+        }
+        if (until !== undefined) {
+          const last = await ctx.store.db
+            .selectFrom("blocks")
+            .select("number")
+            .where("timestamp", "<", until)
+            .orderBy("timestamp", "desc")
+            .orderBy("number", "desc")
+            .limit(1)
+            .executeTakeFirst();
+          q = q.where("block_number", "<=", last ? last.number : -1n);
         }
         const total = await q.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
         const after = decodeCursor("trades", args.after);
