@@ -109,7 +109,10 @@ async function main(): Promise<void> {
           sqliteFile: path.join(config.dataDir, "indexer.sqlite"),
         }),
       );
-      running.push({ name: "indexer", url: `${indexer.url}  (GraphiQL)` });
+      running.push({
+        name: "indexer",
+        url: `${indexer.url}  (GraphiQL; entity-level data after: npx ets explorer login --from regulator)`,
+      });
     }
     if (stopping) return;
 

@@ -157,6 +157,11 @@ export const CLIENT_ERRORS = {
   PASSWORD_TOO_SHORT: { kind: "validation", help: "A new keystore password must have at least 8 characters." },
   PASSWORD_MISMATCH: { kind: "validation", help: "The two passwords typed for a new keystore differ." },
   CANCELLED: { kind: "conflict", help: "The user cancelled at a prompt (Ctrl-C). Nothing was sent." },
+  // ── the indexer's explorer ──────────────────────────────────────────────────────────────────
+  INDEXER_UNREACHABLE: {
+    kind: "retryable",
+    help: "The indexer (the regulator's explorer) does not answer (refused, reset or timed out). Check that it runs (`npm start`) and that --indexer / ETS_INDEXER_URL points to it.",
+  },
   // ── the exchange (REST API and trading account) ─────────────────────────────────────────────
   EXCHANGE_UNREACHABLE: {
     kind: "retryable",

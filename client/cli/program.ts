@@ -12,6 +12,7 @@ import { registerFundsCommands } from "./funds";
 import type { CliDeps } from "./io";
 import { registerBlockDealCommand } from "./block-deals";
 import { registerExchangeAdminCommands } from "./exchange-admin";
+import { registerExplorerCommands } from "./explorer";
 import { registerMarketCommands, registerOrderCommands } from "./orders";
 import { Session } from "./session";
 import { registerTransferCommands } from "./transfer";
@@ -88,6 +89,7 @@ export function createProgram(deps: CliDeps): Command {
   registerExchangeAdminCommands(program, action);
   registerAdminCommands(program, action);
   registerComplianceAdminCommands(program, action);
+  registerExplorerCommands(program, action);
   return program;
 }
 

@@ -89,6 +89,36 @@ describe("indexer GraphQL over HTTP", function () {
     ]);
   });
 
+  it("finds entities by name, by an account's status and by their compliance in a year", async function () {
+    const ids = async (where: Record<string, unknown>) =>
+      (
+        await data(`query($w: EntityWhere) { entities(where: $w) { edges { node { id } } } }`, { w: where })
+      ).entities.edges.map((e: any) => e.node.id);
+    expect(await ids({ name_contains: "steel" })).to.deep.equal([STEEL.toString()]);
+    expect(await ids({ name_contains: "BOHAI" })).to.deep.equal([POWER.toString(), FUND.toString()]);
+    expect(await ids({ name_contains: "%" })).to.deep.equal([]);
+    expect(await ids({ name_contains: "_" })).to.deep.equal([]);
+    // The fund's account was frozen and unfrozen: no entity has a frozen account now.
+    expect(await ids({ accountStatus: "FROZEN" })).to.deep.equal([]);
+    expect(await ids({ accountStatus: "ACTIVE", category: "COVERED_ENTITY" })).to.deep.equal([
+      STEEL.toString(),
+      POWER.toString(),
+    ]);
+    // Steel surrendered its whole obligation; power has not yet.
+    const [steel, power] = await Promise.all([STEEL, POWER].map((e) => world.read.compliance.positionOf(e, YEAR)));
+    expect([steel!.status, power!.status].map(Number)).to.deep.equal([2, 1]);
+    expect(await ids({ compliance: { year: YEAR, status_in: ["COMPLIANT"] } })).to.deep.equal([STEEL.toString()]);
+    expect(await ids({ compliance: { year: YEAR, status_in: ["OPEN", "SHORTFALL"] } })).to.deep.equal([
+      POWER.toString(),
+    ]);
+    expect(await ids({ compliance: { year: YEAR, status_in: ["NONE"] }, category: "COVERED_ENTITY" })).to.deep.equal(
+      [],
+    );
+    expect(await ids({ compliance: { year: YEAR, status_in: ["NONE"] } })).to.include(FUND.toString());
+    const long = await gql(`{ entities(where: { name_contains: "${"x".repeat(101)}" }) { totalCount } }`);
+    expect(long.body.errors[0].extensions.code).to.equal("INVALID_ARGUMENT");
+  });
+
   it("shows one entity with its accounts, holdings and compliance", async function () {
     const d = await data(`{ entity(id: "${STEEL}") {
       name accounts { wallet status statusHistory { status fromBlock toBlock } }

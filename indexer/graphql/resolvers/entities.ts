@@ -1,3 +1,5 @@
+import { sql } from "kysely";
+import { indexerError } from "../../errors";
 import { versionsAt } from "../../store/versioned";
 import { address, bigintArg, block as blockArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import * as map from "../mappers";
@@ -10,6 +12,9 @@ interface EntityWhere {
   sector_in?: string[];
   id_gt?: bigint;
   id_lt?: bigint;
+  name_contains?: string | null;
+  accountStatus?: string | null;
+  compliance?: { year: number; status_in: string[] } | null;
 }
 
 type BlockInput = { number: number } | null | undefined;
@@ -62,6 +67,44 @@ export const entityResolvers = {
       if (w.sector_in) q = q.where("sector", "in", w.sector_in.length ? w.sector_in.map(map.lower) : ["-"]);
       if (w.id_gt !== undefined && w.id_gt !== null) q = q.where("entity_id", ">", w.id_gt);
       if (w.id_lt !== undefined && w.id_lt !== null) q = q.where("entity_id", "<", w.id_lt);
+      if (w.name_contains !== undefined && w.name_contains !== null) {
+        if (w.name_contains.length > 100)
+          throw indexerError("INVALID_ARGUMENT", "where.name_contains must be at most 100 characters", {
+            what: "where.name_contains",
+          });
+        const pattern = `%${w.name_contains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q = q.where(sql<boolean>`lower(name) like ${pattern} escape '\\'`);
+      }
+      if (w.accountStatus) {
+        const status = map.lower(w.accountStatus);
+        q = q.where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom("accounts as a")
+              .select("a.wallet")
+              .whereRef("a.entity_id", "=", "entities.entity_id")
+              .where("a.to_block", "is", null)
+              .where("a.status", "=", status),
+          ),
+        );
+      }
+      if (w.compliance) {
+        const { year, status_in } = w.compliance;
+        const statuses = status_in.map(map.lower);
+        const wantsNone = statuses.includes("none");
+        q = q.where(({ exists, not, or, selectFrom }) => {
+          const position = (s: string[]) =>
+            selectFrom("compliance as c")
+              .select("c.entity_id")
+              .whereRef("c.entity_id", "=", "entities.entity_id")
+              .where("c.year", "=", BigInt(year))
+              .where("c.to_block", "is", null)
+              .where("c.status", "in", s.length ? s : ["-"]);
+          // NONE: no position for the year, or one that says none (not covered).
+          return wantsNone
+            ? or([exists(position(statuses)), not(exists(position(["open", "compliant", "shortfall"])))])
+            : exists(position(statuses));
+        });
+      }
       const total = await q.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
       const after = decodeCursor("entities", args.after);
       let page = q.selectAll();
