@@ -133,7 +133,7 @@ async function timeQueries(url: string, headers: Record<string, string>, specs: 
   return out;
 }
 
-function standardQueries(world: World, pastBlock: number): QuerySpec[] {
+function standardQueries(world: World, pastBlock: number, day: string): QuerySpec[] {
   return [
     {
       name: "entity page",
@@ -146,6 +146,18 @@ function standardQueries(world: World, pastBlock: number): QuerySpec[] {
       query: `query ($a: String!) { transfers(where: { account: $a }, first: 50) { totalCount
         pageInfo { hasNextPage endCursor } edges { node { id product kind status from to amount createdBlock } } } }`,
       variables: { a: world.steel.address },
+    },
+    {
+      name: "compliance board",
+      query: `query ($y: Int!) { complianceBoard(year: $y) { sectors { sector covered compliant inShortfall open
+        notReported reported verified approved obligation shortfall fines } total { covered obligation shortfall } } }`,
+      variables: { y: YEAR },
+    },
+    {
+      name: "trades of a day",
+      query: `query ($d: String!) { trades(where: { day: $d }, first: 100) { totalCount pageInfo { hasNextPage endCursor }
+        edges { node { id product price quantity buyer seller buyerEntityId sellerEntityId timestamp } } } }`,
+      variables: { d: day },
     },
     {
       name: "holdings at a past block",
@@ -162,13 +174,17 @@ async function main(): Promise<void> {
   try {
     const t0 = performance.now();
     await world.activity();
-    // Surrenders give 2 events each; transfers and trades 1.
-    const surrenders = Math.round(EVENTS * 0.1);
-    const transfers = Math.round(EVENTS * 0.3);
+    // A market where the exchange's trades are most of the activity: 70 % of the events are trades,
+    // 20 % registry transfers (one transaction each), 10 % surrenders (two events each).
+    const surrenders = Math.round(EVENTS * 0.05);
+    const transfers = Math.round(EVENTS * 0.2);
     const trades = EVENTS - 2 * surrenders - transfers;
     const load = await loadChain(world, { surrenders, transfers, trades });
     const head = await world.provider.getBlockNumber();
     const pastBlock = Math.floor((world.manifest.deploymentBlock + head) / 2);
+    // The trading day (UTC+8) of the last trades.
+    const headTime = (await world.provider.getBlock(head))!.timestamp;
+    const day = new Date((headTime + 8 * 3600) * 1000).toISOString().slice(0, 10);
     console.log(
       `chain: ${surrenders} surrenders, ${transfers} transfers, ${trades} trades in ${load.blocks} blocks ` +
         `(${round(load.seconds, 1)} s); ${head} blocks in all, ${round((performance.now() - t0) / 1000, 1)} s`,
@@ -217,7 +233,7 @@ async function main(): Promise<void> {
       const queries = await timeQueries(
         url,
         await regulatorSession(url, world.regulator),
-        standardQueries(world, pastBlock),
+        standardQueries(world, pastBlock, day),
       );
       await idx.close();
       results[name] = {
