@@ -56,6 +56,19 @@ interface Batch {
   reductionStart: bigint;
 }
 
+export interface YearFigures {
+  cap: bigint;
+  reserve: bigint;
+  freeIssued: bigint;
+  deducted: bigint;
+  reserveUsed: bigint;
+  planEntries: bigint;
+  planTotal: bigint;
+  entriesIssued: bigint;
+  grossIssued: bigint;
+  planComplete: boolean;
+}
+
 export interface Position {
   obligationSet: boolean;
   obligation: bigint;
@@ -105,6 +118,18 @@ export class Ledger {
   readonly offsetRetired = new Map<bigint, [bigint, bigint]>();
   certificateCount = 0n;
   readonly batches = new Map<bigint, Batch>();
+  /** Allocation per year: the figures of `Allocation.yearInfo`, and who is covered. */
+  readonly years = new Map<number, YearFigures>();
+  readonly covered = new Map<number, Set<bigint>>();
+  readonly clawedBack = new Map<bigint, bigint>();
+  readonly carried = new Map<bigint, bigint>();
+  readonly finesOwed = new Map<bigint, bigint>();
+  readonly flaggedUntil = new Map<bigint, number>();
+  /** Compliance.yearClose: results given and the close. */
+  readonly closes = new Map<
+    number,
+    { processed: number; compliant: number; inShortfall: number; totalShortfall: bigint; closed: boolean }
+  >();
   readonly reports: SubmittedReport[] = [];
 
   private readonly walletEntity = new Map<string, bigint>();
@@ -188,6 +213,8 @@ export class Ledger {
         return this.compliance(ev.name, a, at);
       case "EmissionsReporting":
         return this.reporting(ev.name, a, at, tx);
+      case "Allocation":
+        return this.allocation(ev.name, a, at);
       default:
         return;
     }
@@ -198,6 +225,108 @@ export class Ledger {
   private registry(name: string, a: Result): void {
     if (name === "AccountOpened") this.walletEntity.set(lower(a.wallet as string), a.entityId as bigint);
     if (name === "AccountRecovered") this.walletEntity.set(lower(a.newWallet as string), a.entityId as bigint);
+  }
+
+  // ── allocation ───────────────────────────────────────────────────────────────────────────────
+
+  year(y: number): YearFigures {
+    let f = this.years.get(y);
+    if (!f) {
+      f = {
+        cap: 0n,
+        reserve: 0n,
+        freeIssued: 0n,
+        deducted: 0n,
+        reserveUsed: 0n,
+        planEntries: 0n,
+        planTotal: 0n,
+        entriesIssued: 0n,
+        grossIssued: 0n,
+        planComplete: false,
+      };
+      this.years.set(y, f);
+    }
+    return f;
+  }
+
+  private cover(year: number, entityId: bigint): void {
+    const set = this.covered.get(year) ?? new Set<bigint>();
+    set.add(entityId);
+    this.covered.set(year, set);
+  }
+
+  private allocation(name: string, a: Result, at: { block: number; tx: string }): void {
+    const y = Number(a.year ?? a.fromYear ?? 0);
+    switch (name) {
+      case "CapSet": {
+        const f = this.year(y);
+        f.cap = a.cap as bigint;
+        f.reserve = a.reserve as bigint;
+        return;
+      }
+      case "PlanRegistered": {
+        const f = this.year(y);
+        f.planEntries = BigInt(a[3] as bigint); // `entries` is also an array method of Result
+        f.planTotal = a.total as bigint;
+        return;
+      }
+      case "Allocated": {
+        const f = this.year(y);
+        f.entriesIssued++;
+        f.grossIssued += a.gross as bigint;
+        f.deducted += a.deducted as bigint;
+        f.freeIssued += a.minted as bigint;
+        this.cover(y, a.entityId as bigint);
+        if ((a.gross as bigint) - (a.deducted as bigint) !== (a.minted as bigint)) {
+          this.find({
+            ...at,
+            kind: "allocation-arithmetic",
+            expected: `${(a.gross as bigint) - (a.deducted as bigint)}`,
+            found: `${a.minted}`,
+            message: `The allocation of entity ${a.entityId} for ${y} mints other than its gross less its deduction.`,
+          });
+        }
+        return;
+      }
+      case "PlanCompleted":
+        this.year(y).planComplete = true;
+        return;
+      case "ReserveIssued":
+        this.year(y).reserveUsed += a.amount as bigint;
+        this.cover(y, a.entityId as bigint);
+        return;
+      case "ReserveDrawn":
+        this.year(y).reserveUsed += a.amount as bigint;
+        return;
+      case "ReserveReturned":
+        this.year(y).reserveUsed -= a.amount as bigint;
+        return;
+      case "ClawedBack":
+        this.clawedBack.set(
+          a.vintage as bigint,
+          (this.clawedBack.get(a.vintage as bigint) ?? 0n) + (a.amount as bigint),
+        );
+        return;
+      case "ShortfallCarried":
+      case "ShortfallDeducted": {
+        const entityId = a.entityId as bigint;
+        const before = this.carried.get(entityId) ?? 0n;
+        const after = name === "ShortfallCarried" ? before + (a.amount as bigint) : before - (a.amount as bigint);
+        this.carried.set(entityId, after);
+        if (after !== (a.outstanding as bigint)) {
+          this.find({
+            ...at,
+            kind: "shortfall-arithmetic",
+            expected: after.toString(),
+            found: String(a.outstanding),
+            message: `The outstanding shortfall of entity ${entityId} after ${name} differs from the replayed one.`,
+          });
+        }
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   // ── tokens ───────────────────────────────────────────────────────────────────────────────────
@@ -583,6 +712,15 @@ export class Ledger {
       case "ComplianceResult": {
         const entityId = a.entityId as bigint;
         const p = this.position(entityId, year);
+        const close = this.close(year);
+        close.processed++;
+        if (Number(a.status) === 2) close.compliant++;
+        else {
+          close.inShortfall++;
+          close.totalShortfall += a.shortfall as bigint;
+        }
+        this.finesOwed.set(entityId, (this.finesOwed.get(entityId) ?? 0n) + (a.fine as bigint));
+        this.flaggedUntil.set(entityId, Number(a.flaggedUntil));
         p.closedStatus = Number(a.status);
         p.shortfall = a.shortfall as bigint;
         p.fine = a.fine as bigint;
@@ -613,6 +751,9 @@ export class Ledger {
         }
         return;
       }
+      case "ComplianceClosed":
+        this.close(year).closed = true;
+        return;
       case "UnitsCancelled": {
         retire(
           (a.offset as boolean) ? this.offsetRetired : this.allowanceRetired,
@@ -626,6 +767,15 @@ export class Ledger {
       default:
         return;
     }
+  }
+
+  close(year: number) {
+    let c = this.closes.get(year);
+    if (!c) {
+      c = { processed: 0, compliant: 0, inShortfall: 0, totalShortfall: 0n, closed: false };
+      this.closes.set(year, c);
+    }
+    return c;
   }
 
   private checkSurrenderer(entityId: bigint, year: number, wallet: string, at: { block: number; tx: string }): void {

@@ -199,14 +199,15 @@ export async function compareState(
     const entityId = BigInt(entityText);
     const year = Number(yearText);
     const cap = (p.obligation * ledger.offsetCapBps(year)) / 10_000n;
+    const isCovered = ledger.covered.get(year)?.has(entityId) ?? false;
     probes.push({
       to: ledger.address("Allocation"),
       iface: ifaces.Allocation,
       fn: "isCovered",
       args: [year, entityId],
-      expected: () => undefined,
-      kind: "",
-      what: `covered ${k}`,
+      expected: (d) => ({ ok: d[0] === isCovered, expected: String(isCovered), found: String(d[0]) }),
+      kind: "coverage-mismatch",
+      what: `coverage of entity ${entityId} for ${year}`,
     });
     probes.push({
       to: compliance,
@@ -283,13 +284,8 @@ export async function compareState(
     })),
   );
   let compared = 0;
-  const covered = new Map<string, boolean>();
   probes.forEach((p, i) => {
     const decoded = [...p.iface.decodeFunctionResult(p.fn, results[i]!)];
-    if (p.fn === "isCovered") {
-      covered.set(p.what.slice(8), decoded[0] as boolean);
-      return;
-    }
     const r = p.expected(decoded);
     if (!r) return;
     compared++;
@@ -303,13 +299,13 @@ export async function compareState(
       });
     }
   });
-  // The status of open positions needs coverage, which the ledger takes from the chain.
+  // The status of each position, from the replayed coverage, surrenders and close.
   probes.forEach((p, i) => {
     if (p.fn !== "positionOf") return;
     const [entityId, year] = p.args as [bigint, number];
     const pos = p.iface.decodeFunctionResult(p.fn, results[i]!)[0] as { status: bigint };
     const mine = ledger.position(entityId, year);
-    const isCovered = covered.get(`${entityId}|${year}`) ?? false;
+    const isCovered = ledger.covered.get(year)?.has(entityId) ?? false;
     const expected =
       mine.closedStatus !== 0
         ? mine.closedStatus
@@ -324,11 +320,12 @@ export async function compareState(
         block: head,
         expected: STATUS[expected],
         found: STATUS[Number(pos.status)] ?? String(pos.status),
-        message: `The compliance status of entity ${entityId} for ${year} differs from its replayed surrenders.`,
+        message: `The compliance status of entity ${entityId} for ${year} differs from its replayed coverage and surrenders.`,
       });
     }
   });
-  ledger.figures.accounts = accounts.size + ledger.trading.size;
+  for (const t of ledger.trading.keys()) accounts.add(t);
+  ledger.figures.accounts = accounts.size;
   ledger.figures.holdings = holdings;
   return compared;
 }
