@@ -17,6 +17,10 @@ export interface AuditFigures {
   blocks: number;
   transactions: number;
   receipts: number;
+  /** Blocks whose transactions root and receipts root the audit recomputed from the transactions and receipts. */
+  rootsVerified: number;
+  /** Blocks with a transaction the audit could not re-encode (an unknown type): their roots were not recomputed. */
+  rootsNotVerifiable: number;
   events: number;
   accounts: number;
   holdings: number;
@@ -35,6 +39,8 @@ export function emptyFigures(): AuditFigures {
     blocks: 0,
     transactions: 0,
     receipts: 0,
+    rootsVerified: 0,
+    rootsNotVerifiable: 0,
     events: 0,
     accounts: 0,
     holdings: 0,
@@ -95,6 +101,8 @@ export interface RawBlock {
   hash: string;
   parentHash: string;
   timestamp: string;
+  transactionsRoot: string;
+  receiptsRoot: string;
   transactions: RawTx[];
 }
 
@@ -104,5 +112,8 @@ export interface RawReceipt {
   blockHash: string;
   blockNumber: string;
   status: string;
+  type?: string;
+  cumulativeGasUsed: string;
+  logsBloom: string;
   logs: RawLog[];
 }

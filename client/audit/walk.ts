@@ -1,4 +1,5 @@
 import { RpcCallError, hex, type AuditRpc } from "./rpc";
+import { encodeReceipt, orderedTrieRoot, serializeTx, type FullTx } from "./trie";
 import type { AuditFigures, Finding, RawBlock, RawLog, RawReceipt, RawTx } from "./types";
 
 export interface WalkOptions {
@@ -31,7 +32,9 @@ const logKey = (l: RawLog) =>
 /**
  * Walks every block from `from` to `head`: each block's number and parent hash link to the one
  * before, the last is the head's hash; each receipt belongs to its block at its transaction's index,
- * each log of a receipt names its block and transaction; every deployment log that eth_getLogs gives
+ * each log of a receipt names its block and transaction; each transaction re-encoded hashes to its
+ * hash, and the block's transactions root and receipts root are recomputed (Merkle-Patricia tries)
+ * from the transactions and receipts the node gave; every deployment log that eth_getLogs gives
  * is in its transaction's receipt and every deployment log of a receipt is in eth_getLogs.
  */
 export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
@@ -93,6 +96,19 @@ export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
       });
       o.figures.transactions += b.transactions.length;
       if (b.transactions.length > 0) withTxs.push(b);
+      else if (b.receiptsRoot && b.transactionsRoot) {
+        const empty = orderedTrieRoot([]);
+        if (b.transactionsRoot.toLowerCase() !== empty || b.receiptsRoot.toLowerCase() !== empty) {
+          o.find({
+            kind: "transactions-root-mismatch",
+            block: n,
+            expected: empty,
+            found: `${b.transactionsRoot} / ${b.receiptsRoot}`,
+            message: `Block ${n} has no transactions but its header commits to some.`,
+          });
+        }
+        o.figures.rootsVerified++;
+      }
     });
     if (end === o.head && prevHash && prevHash.toLowerCase() !== o.headHash.toLowerCase()) {
       o.find({
@@ -134,6 +150,7 @@ export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
 
     for (const b of withTxs) {
       const n = num(b.number);
+      verifyRoots(b, receipts, o);
       for (const [idx, t] of b.transactions.entries()) {
         const r = receipts.get(t.hash.toLowerCase());
         if (!r) {
@@ -199,4 +216,36 @@ export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
     }
     o.onProgress?.(end);
   }
+}
+
+/** Recomputes the block's transactions and receipts roots from what the node gave. */
+function verifyRoots(b: RawBlock, receipts: Map<string, RawReceipt>, o: WalkOptions): void {
+  const n = num(b.number);
+  const encoded = b.transactions.map((t) => serializeTx(t as unknown as FullTx));
+  const list = b.transactions.map((t) => receipts.get(t.hash.toLowerCase()));
+  if (encoded.some((e) => e === undefined) || list.some((r) => r === undefined) || !b.transactionsRoot) {
+    o.figures.rootsNotVerifiable++;
+    return;
+  }
+  const txRoot = orderedTrieRoot(encoded as string[]);
+  if (txRoot !== b.transactionsRoot.toLowerCase()) {
+    o.find({
+      kind: "transactions-root-mismatch",
+      block: n,
+      expected: txRoot,
+      found: b.transactionsRoot,
+      message: `The transactions the node gives for block ${n} are not those its header commits to.`,
+    });
+  }
+  const receiptRoot = orderedTrieRoot(list.map((r) => encodeReceipt(r!)));
+  if (receiptRoot !== b.receiptsRoot.toLowerCase()) {
+    o.find({
+      kind: "receipts-root-mismatch",
+      block: n,
+      expected: receiptRoot,
+      found: b.receiptsRoot,
+      message: `The receipts the node gives for block ${n} (their status, gas or logs) are not those its header commits to.`,
+    });
+  }
+  o.figures.rootsVerified++;
 }

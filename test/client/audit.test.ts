@@ -98,6 +98,9 @@ describe("ets audit: the auditor's independent verification", function () {
     ]) {
       expect(f[k], k).to.be.greaterThan(0);
     }
+    // Every block's transactions and receipts roots were recomputed from what the node gave.
+    expect(f.rootsVerified).to.equal(f.blocks);
+    expect(f.rootsNotVerifiable).to.equal(0);
     const report = JSON.parse(fs.readFileSync(r.json.report!.json, "utf8")) as {
       chainId: string;
       head: { hash: string };
@@ -215,14 +218,16 @@ describe("ets audit: the auditor's independent verification", function () {
     expect(kinds(none)).to.deep.equal(["document-missing", "document-missing"]);
   });
 
-  it("waits for a node that drops mid-audit, resumes and completes", async function () {
+  /**
+   * A JSON-RPC proxy in front of the node: `drop(n)` says whether to cut the n-th request's
+   * connection, `edit` may rewrite an answer (a node that lies).
+   */
+  async function proxy(opts: { drop?: (n: number) => boolean; edit?: (body: string) => string }) {
     const target = new URL(world.node.url);
     let requests = 0;
-    let downUntil = 0;
-    const proxy = http.createServer((req, res) => {
+    const server = http.createServer((req, res) => {
       requests++;
-      if (requests === 8) downUntil = Date.now() + 3_000;
-      if (Date.now() < downUntil) {
+      if (opts.drop?.(requests)) {
         req.socket.destroy();
         return;
       }
@@ -238,24 +243,65 @@ describe("ets audit: the auditor's independent verification", function () {
             headers: { "content-type": "application/json" },
           },
           (r) => {
-            res.writeHead(r.statusCode ?? 502, { "content-type": "application/json" });
-            r.pipe(res);
+            const parts: Buffer[] = [];
+            r.on("data", (c: Buffer) => parts.push(c));
+            r.on("end", () => {
+              const body = Buffer.concat(parts).toString("utf8");
+              res.writeHead(r.statusCode ?? 502, { "content-type": "application/json" });
+              res.end(opts.edit ? opts.edit(body) : body);
+            });
           },
         );
         up.on("error", () => req.socket.destroy());
         up.end(Buffer.concat(chunks));
       });
     });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const port = (proxy.address() as { port: number }).port;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      requests: () => requests,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  }
+
+  it("waits for a node that drops mid-audit, resumes and completes", async function () {
+    let downUntil = 0;
+    const p = await proxy({
+      drop: (n) => {
+        if (n === 8) downUntil = Date.now() + 3_000;
+        return Date.now() < downUntil;
+      },
+    });
     try {
-      const r = await audit(["--batch", "3"], `http://127.0.0.1:${port}`);
+      const r = await audit(["--batch", "3"], p.url);
       expect(r.json.findings, r.stdout + r.stderr).to.deep.equal([]);
       expect(r.code).to.equal(0);
       expect(r.stderr).to.contain("stopped answering").and.contain("answers again");
-      expect(requests).to.be.greaterThan(20);
+      expect(p.requests()).to.be.greaterThan(20);
     } finally {
-      await new Promise((resolve) => proxy.close(resolve));
+      await p.close();
+    }
+  });
+
+  it("finds a node whose receipts are not those its blocks commit to", async function () {
+    // The node rewrites the amount of the steel company's surrender in the receipts it serves.
+    const amount = zeroPadValue(toBeHex(140_000n), 32).slice(2);
+    const edited = zeroPadValue(toBeHex(14_000n), 32).slice(2);
+    const p = await proxy({
+      edit: (body) =>
+        body.includes('"logsBloom"') && body.includes('"cumulativeGasUsed"') ? body.split(amount).join(edited) : body,
+    });
+    try {
+      const r = await audit([], p.url);
+      expect(r.code, r.stdout).to.equal(1);
+      const found = new Set(kinds(r));
+      expect([...found], r.stdout).to.include.members([
+        "receipts-root-mismatch",
+        "log-missing-from-getlogs",
+        "log-missing-from-receipts",
+      ]);
+    } finally {
+      await p.close();
     }
   });
 
