@@ -1,0 +1,193 @@
+import { expect } from "chai";
+import { Interface, Wallet, ZeroHash, id } from "ethers";
+import { Ledger } from "../../client/audit/ledger";
+import type { RawBlock, RawTx } from "../../client/audit/types";
+import { emptyFigures } from "../../client/audit/types";
+import { ABIS } from "../../sdk/contracts";
+import type { Manifest } from "../../sdk/manifest";
+
+const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+
+/**
+ * The audit's replay fed with events the real contracts would refuse to emit (as a compromised
+ * deployment could): each broken rule must come out as its finding. No chain needed.
+ */
+describe("ets audit: the replay's rule checks", function () {
+  const manifest: Manifest = {
+    chainId: 31337,
+    deploymentBlock: 1,
+    deployedAt: "2026-01-01T00:00:00Z",
+    contracts: {
+      Authority: addr(1),
+      ParticipantRegistry: addr(2),
+      TransferRules: addr(3),
+      AllowanceToken: addr(4),
+      OffsetToken: addr(5),
+      CashToken: addr(6),
+      Allocation: addr(7),
+      EmissionsReporting: addr(8),
+      Compliance: addr(9),
+      ReserveSales: addr(10),
+    },
+    accounts: {},
+  };
+  const steel = Wallet.createRandom().address;
+  const verifierWallet = Wallet.createRandom().address;
+  const other = Wallet.createRandom().address;
+  const STEEL = 1001n;
+  const VERIFIER = 3001n;
+  const OTHER_VERIFIER = 3002n;
+  const YEAR = 2015;
+  let ledger: Ledger;
+  let block = 10;
+
+  async function emit(contract: keyof typeof ABIS, event: string, args: unknown[], from = steel): Promise<void> {
+    const iface = new Interface(ABIS[contract]);
+    const { topics, data } = iface.encodeEventLog(event, args);
+    block++;
+    const b = {
+      number: `0x${block.toString(16)}`,
+      timestamp: "0x1",
+      hash: ZeroHash,
+      transactions: [],
+    } as unknown as RawBlock;
+    const tx = { hash: id(`tx${block}`), from, to: manifest.contracts[contract], input: "0x" } as unknown as RawTx;
+    await ledger.apply(
+      {
+        address: manifest.contracts[contract]!,
+        topics,
+        data,
+        blockNumber: b.number,
+        blockHash: ZeroHash,
+        transactionHash: tx.hash,
+        transactionIndex: "0x0",
+        logIndex: "0x0",
+      },
+      tx,
+      b,
+    );
+  }
+  const kinds = () => ledger.findings.map((f) => f.kind);
+
+  beforeEach(async function () {
+    ledger = new Ledger(manifest, emptyFigures(), async () => false);
+    await emit("ParticipantRegistry", "AccountOpened", [steel, STEEL]);
+    await emit("ParticipantRegistry", "AccountOpened", [verifierWallet, VERIFIER]);
+    await emit("Compliance", "OffsetRulesSet", [YEAR, 1_000, 1_388_534_400n, true, [], [id("hydro-like")]]);
+    await emit("OffsetToken", "OffsetBatchImported", [
+      1n,
+      steel,
+      1_000n,
+      "P-1",
+      "wind",
+      false,
+      1_400_000_000n,
+      1_500_000_000n,
+      "R-1",
+    ]);
+    await emit("OffsetToken", "OffsetBatchImported", [
+      2n,
+      steel,
+      1_000n,
+      "P-2",
+      "hydro",
+      true,
+      1_400_000_000n,
+      1_500_000_000n,
+      "R-2",
+    ]);
+    await emit("OffsetToken", "OffsetBatchImported", [
+      3n,
+      steel,
+      1_000n,
+      "P-3",
+      "solar",
+      false,
+      1_300_000_000n,
+      1_500_000_000n,
+      "R-3",
+    ]);
+    await emit("EmissionsReporting", "VerifierAccreditationSet", [VERIFIER, true]);
+    await emit("EmissionsReporting", "VerifierAssigned", [STEEL, YEAR, VERIFIER]);
+  });
+
+  it("passes a cycle by the rules", async function () {
+    await emit("EmissionsReporting", "ReportSubmitted", [STEEL, YEAR, 1, steel, 10_000n, id("c"), id("d"), "", false]);
+    await emit(
+      "EmissionsReporting",
+      "ReportVerified",
+      [STEEL, YEAR, VERIFIER, 1, 10_000n, id("s"), 1, false],
+      verifierWallet,
+    );
+    await emit("EmissionsReporting", "ReportApproved", [STEEL, YEAR, 1, 10_000n]);
+    await emit("Compliance", "AllowancesSurrendered", [STEEL, YEAR, steel, 2014n, 9_000n]);
+    await emit("Compliance", "OffsetsSurrendered", [STEEL, YEAR, steel, 1n, 1_000n]);
+    expect(ledger.findings).to.deep.equal([]);
+    expect(ledger.position(STEEL, YEAR)).to.include({ obligation: 10_000n, allowances: 9_000n, offsets: 1_000n });
+  });
+
+  it("finds surrenders against the banking and offset rules in force", async function () {
+    await emit("Compliance", "AllowancesSurrendered", [STEEL, YEAR, steel, 2016n, 10n]);
+    expect(kinds()).to.include.members(["surrender-borrowing", "surrender-without-obligation"]);
+    ledger.findings.length = 0;
+
+    await emit("EmissionsReporting", "ReportSubmitted", [STEEL, YEAR, 1, steel, 10_000n, id("c"), id("d"), "", false]);
+    await emit(
+      "EmissionsReporting",
+      "ReportVerified",
+      [STEEL, YEAR, VERIFIER, 1, 10_000n, id("s"), 1, false],
+      verifierWallet,
+    );
+    await emit("EmissionsReporting", "ReportApproved", [STEEL, YEAR, 1, 10_000n]);
+    await emit("Compliance", "OffsetsSurrendered", [STEEL, YEAR, steel, 2n, 10n]); // hydro
+    await emit("Compliance", "OffsetsSurrendered", [STEEL, YEAR, steel, 3n, 10n]); // reductions too early
+    await emit("Compliance", "OffsetsSurrendered", [STEEL, YEAR, steel, 1n, 990n]); // 1,010 t > 10 % of 10,000 t
+    await emit("Compliance", "OffsetsSurrendered", [STEEL, YEAR, other, 1n, 1n]); // not a wallet of the entity
+    const found = ledger.findings.map((f) => `${f.kind}:${f.found ?? ""}`);
+    expect(found).to.include("surrender-offset-ineligible:hydro");
+    expect(found).to.include("surrender-offset-ineligible:reduction too early");
+    expect(found).to.include("surrender-offset-cap:1010");
+    expect(kinds()).to.include("surrender-wrong-entity");
+  });
+
+  it("finds verifications and approvals the report does not support", async function () {
+    // Approved with no verification at all.
+    await emit("EmissionsReporting", "ReportSubmitted", [STEEL, YEAR, 1, steel, 10_000n, id("c"), id("d"), "", false]);
+    await emit("EmissionsReporting", "ReportApproved", [STEEL, YEAR, 1, 10_000n]);
+    expect(kinds()).to.deep.equal(["approval-without-verification"]);
+
+    // Attested by a verifier not assigned (and not accredited), from a wallet not of it, adverse, then approved at another total.
+    ledger.findings.length = 0;
+    await emit("EmissionsReporting", "ReportSubmitted", [
+      STEEL,
+      YEAR + 1,
+      1,
+      steel,
+      10_000n,
+      id("c"),
+      id("d"),
+      "",
+      false,
+    ]);
+    await emit(
+      "EmissionsReporting",
+      "ReportVerified",
+      [STEEL, YEAR + 1, OTHER_VERIFIER, 1, 9_000n, id("s"), 3, false],
+      other,
+    );
+    await emit("EmissionsReporting", "ReportApproved", [STEEL, YEAR + 1, 1, 8_000n]);
+    expect(kinds()).to.have.members([
+      "verification-not-assigned",
+      "verification-not-accredited",
+      "verification-wrong-signer",
+      "approval-adverse-opinion",
+      "approval-obligation-mismatch",
+    ]);
+  });
+
+  it("finds a pending transfer closed that none opened, and a balance driven below zero", async function () {
+    await emit("AllowanceToken", "PendingTransferExecuted", [7n, steel]);
+    await emit("AllowanceToken", "TransferSingle", [steel, steel, other, 2015n, 5n]);
+    expect(kinds()).to.deep.equal(["pending-transfer-unknown", "negative-balance"]);
+  });
+});
