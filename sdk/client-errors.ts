@@ -226,6 +226,10 @@ export const CLIENT_ERRORS = {
     kind: "retryable",
     help: "The chain node stopped answering during `ets audit` and did not come back within --max-wait seconds (default 300): the audit stops without a verdict (exit code 2) rather than pass on an incomplete walk. Run it again when the node is back, or raise --max-wait.",
   },
+  AUDIT_RPC_ERROR: {
+    kind: "internal",
+    help: "The chain node answered a call `ets audit` needs with a JSON-RPC error (e.g. a method it does not serve, or a limit eth_getLogs cannot be split below): the audit stops without a verdict (exit code 2). The message names the method; check the node's API settings (Besu: --rpc-http-api ETH).",
+  },
   AUDIT_NO_MANIFEST: {
     kind: "not_found",
     help: "`ets audit` found no deployment manifest `<chainId>.json` of the connected chain (or one of another chain), so it does not know the contracts nor the deployment block (exit code 2). Point --deployments / ETS_DEPLOYMENTS_DIR to the manifest published with the deployment.",

@@ -142,9 +142,7 @@ export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
     }
 
     // Deployment logs as eth_getLogs sees them.
-    const fromLogs = await rpc.call<RawLog[]>("eth_getLogs", [
-      { fromBlock: hex(start), toBlock: hex(end), address: [...watched] },
-    ]);
+    const fromLogs = await getLogs(rpc, start, end, [...watched]);
     const getLogsKeys = new Map(fromLogs.map((l) => [logKey(l), l]));
     const receiptKeys = new Set<string>();
 
@@ -248,4 +246,15 @@ function verifyRoots(b: RawBlock, receipts: Map<string, RawReceipt>, o: WalkOpti
     });
   }
   o.figures.rootsVerified++;
+}
+
+/** eth_getLogs over a range, split in halves while the node refuses it (a range or result-size limit). */
+async function getLogs(rpc: AuditRpc, from: number, to: number, address: string[]): Promise<RawLog[]> {
+  try {
+    return await rpc.call<RawLog[]>("eth_getLogs", [{ fromBlock: hex(from), toBlock: hex(to), address }]);
+  } catch (err) {
+    if (!(err instanceof RpcCallError) || from === to) throw err;
+    const mid = Math.floor((from + to) / 2);
+    return [...(await getLogs(rpc, from, mid, address)), ...(await getLogs(rpc, mid + 1, to, address))];
+  }
 }

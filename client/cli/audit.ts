@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
+import { RpcCallError } from "../audit/rpc";
 import { runAudit } from "../audit/run";
 import { writeReport } from "../audit/report";
 import { clientError } from "../../sdk/client-errors";
@@ -15,7 +16,22 @@ function cannotRun(err: unknown): never {
     if (typeof err.details.exitCode === "number") throw err;
     throw new DomainError(err.code, err.message, err.kind, { ...err.details, exitCode: 2 }, { cause: err });
   }
-  throw err;
+  if (err instanceof RpcCallError) {
+    throw new DomainError(
+      "AUDIT_RPC_ERROR",
+      `The chain node refused a call the audit needs (${err.message}); nothing was concluded.`,
+      "internal",
+      { method: err.method, exitCode: 2 },
+      { cause: err },
+    );
+  }
+  throw new DomainError(
+    "UNEXPECTED",
+    `The audit failed unexpectedly: ${err instanceof Error ? err.message : String(err)}; nothing was concluded.`,
+    "internal",
+    { exitCode: 2 },
+    { cause: err },
+  );
 }
 
 function positiveInt(text: unknown, flag: string): number | undefined {

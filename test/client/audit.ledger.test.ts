@@ -1,6 +1,11 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import { Interface, Wallet, ZeroHash, id } from "ethers";
-import { Ledger } from "../../client/audit/ledger";
+import { checkDocuments } from "../../client/audit/documents";
+import { Ledger, type SubmittedReport } from "../../client/audit/ledger";
+import { canonicalHash } from "../../sdk/canonical-json";
 import type { RawBlock, RawTx } from "../../client/audit/types";
 import { emptyFigures } from "../../client/audit/types";
 import { ABIS } from "../../sdk/contracts";
@@ -189,5 +194,51 @@ describe("ets audit: the replay's rule checks", function () {
     await emit("AllowanceToken", "PendingTransferExecuted", [7n, steel]);
     await emit("AllowanceToken", "TransferSingle", [steel, steel, other, 2015n, 5n]);
     expect(kinds()).to.deep.equal(["pending-transfer-unknown", "negative-balance"]);
+  });
+
+  it("accepts a report submitted without a separate document by the canonical hash of its JSON", function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-audit-docs-"));
+    try {
+      const report = {
+        format: "ets-report/1",
+        entity: { entityId: 1001 },
+        year: 2015,
+        sources: [{ fuel: "coal", tonnes: "12.5" }],
+      };
+      const hash = canonicalHash(report);
+      const r: SubmittedReport = {
+        entityId: 1001n,
+        year: 2015,
+        version: 2,
+        contentHash: hash,
+        documentHash: hash,
+        uri: "https://example.org/r/steel-2015.json",
+        block: 5,
+        tx: ZeroHash,
+      };
+      // Another indentation and key order: the same canonical JSON.
+      fs.writeFileSync(
+        path.join(dir, "steel-2015.json"),
+        JSON.stringify({ year: 2015, sources: report.sources, entity: report.entity, format: report.format }, null, 4),
+      );
+      const findings: { kind: string }[] = [];
+      expect(checkDocuments(dir, [r], (f) => findings.push(f))).to.equal(1);
+      expect(findings).to.deep.equal([]);
+      // The version-specific name wins over the URI's, and a changed value is found.
+      fs.writeFileSync(path.join(dir, "1001-2015-v2.json"), JSON.stringify({ ...report, year: 2016 }));
+      checkDocuments(dir, [r], (f) => findings.push(f));
+      expect(findings.map((f) => f.kind)).to.deep.equal(["document-hash-mismatch"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("shares no code with the indexer: nothing under client/audit imports from indexer/", function () {
+    const dir = path.resolve(__dirname, "../../client/audit");
+    for (const file of [...fs.readdirSync(dir), "../cli/audit.ts"]) {
+      const text = fs.readFileSync(path.join(dir, file), "utf8");
+      expect(text, file).to.not.match(/from\s+["'][^"']*indexer\//);
+      expect(text, file).to.not.match(/require\(["'][^"']*indexer\//);
+    }
   });
 });
