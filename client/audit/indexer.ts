@@ -127,8 +127,8 @@ export async function compareIndexer(ledger: Ledger, o: IndexerCompareOptions): 
 
   if (!o.headers) return compared;
 
-  // Holdings of every account the replay knows.
-  const accounts = new Set<string>();
+  // Holdings of every registry account and every holder the replay knows (an invented holding is found too).
+  const accounts = new Set<string>(ledger.wallets());
   for (const token of ["AllowanceToken", "OffsetToken", "CashToken"] as TokenName[]) {
     for (const a of ledger.balances.get(token)!.keys()) accounts.add(a);
     for (const a of ledger.locked.get(token)!.keys()) accounts.add(a);

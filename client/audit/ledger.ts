@@ -170,6 +170,11 @@ export class Ledger {
     return [...this.byAddress.keys()];
   }
 
+  /** Every registry account opened (or recovered into), lower-case. */
+  wallets(): string[] {
+    return [...this.walletEntity.keys()];
+  }
+
   tokenName(address: string): TokenName | undefined {
     const n = this.byAddress.get(lower(address))?.name;
     return n === "AllowanceToken" || n === "OffsetToken" || n === "CashToken" ? n : undefined;
