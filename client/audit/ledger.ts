@@ -141,6 +141,7 @@ export class Ledger {
   private readonly cancelledOrders = new Set<string>();
   private readonly minNonce = new Map<string, bigint>();
   private readonly clearingIface = new Interface(ABIS.Clearing);
+  private readonly authorityIface = new Interface(ABIS.Authority);
 
   constructor(
     readonly manifest: Manifest,
@@ -490,7 +491,19 @@ export class Ledger {
         ...(found !== undefined ? { found: String(found) } : {}),
       });
 
-    if (!tx.to || lower(tx.to) !== this.address("Clearing")) {
+    // Directly, or through the AccessManager's `execute(target, data)` (a scheduled call).
+    let input = tx.input;
+    if (tx.to && lower(tx.to) === this.address("Authority")) {
+      try {
+        const outer = this.authorityIface.parseTransaction({ data: tx.input });
+        if (outer?.name === "execute" && lower(outer.args[0] as string) === this.address("Clearing")) {
+          input = outer.args[1] as string;
+        }
+      } catch {
+        input = tx.input;
+      }
+    }
+    if (!tx.to || (lower(tx.to) !== this.address("Clearing") && input === tx.input)) {
       bad(
         "trade-calldata-unavailable",
         "settled by a transaction that does not call the Clearing contract directly; its orders cannot be read from calldata.",
@@ -499,7 +512,7 @@ export class Ledger {
     }
     let batch: Result;
     try {
-      const parsed = this.clearingIface.parseTransaction({ data: tx.input });
+      const parsed = this.clearingIface.parseTransaction({ data: input });
       if (parsed?.name !== "settle") throw new Error(parsed?.name ?? "unknown");
       batch = parsed.args[0] as Result;
     } catch {

@@ -194,6 +194,43 @@ describe("ets audit: the auditor's independent verification", function () {
     }
   });
 
+  it("reads a settlement made through the AccessManager's execute, and passes it when its orders are signed", async function () {
+    const c = world.manifest.contracts;
+    const domain = clearingDomain(world.manifest.chainId, c.Clearing!);
+    const order = (trader: HDNodeWallet, isBuy: boolean): Order => ({
+      trader: trader.address,
+      token: c.AllowanceToken,
+      tokenId: BigInt(YEAR),
+      isBuy,
+      price: 3_100n,
+      quantity: 10n,
+      timeInForce: 0,
+      nonce: 3n,
+      expiry: 0n,
+    });
+    try {
+      const data = world.read.clearing!.interface.encodeFunctionData("settle", [
+        {
+          orders: [
+            await signOrder(world.fund, domain, order(world.fund, true)),
+            await signOrder(world.power, domain, order(world.power, false)),
+          ],
+          fills: [{ tradeId: 2n, buy: 0, sell: 1, quantity: 10n, price: 3_100n, buyerIsMaker: true }],
+          withdrawals: [],
+          requests: [],
+        },
+      ]);
+      await (await world.as(world.operator).authority.execute(c.Clearing!, data)).wait();
+      expect(await world.read.clearing!.lastTradeId()).to.equal(2n);
+      const r = await audit([]);
+      expect(r.json.findings, r.stdout).to.deep.equal([]);
+      expect(r.code).to.equal(0);
+      expect(r.json.figures!.trades).to.equal(2);
+    } finally {
+      await restore();
+    }
+  });
+
   it("checks report documents against their hashes: a wrong one and a missing one are findings", async function () {
     const docs = path.join(root, "documents");
     fs.mkdirSync(docs, { recursive: true });
