@@ -34,11 +34,11 @@ function cannotRun(err: unknown): never {
   );
 }
 
-function positiveInt(text: unknown, flag: string): number | undefined {
+function wholeNumber(text: unknown, flag: string, min = 0): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) {
-    throw clientError("INVALID_USAGE", `${flag} takes a whole number; got "${String(text)}".`);
+  if (!/^\d+$/.test(String(text)) || !Number.isSafeInteger(n) || n < min) {
+    throw clientError("INVALID_USAGE", `${flag} takes a whole number of at least ${min}; got "${String(text)}".`);
   }
   return n;
 }
@@ -46,6 +46,9 @@ function positiveInt(text: unknown, flag: string): number | undefined {
 export function registerAuditCommand(program: Command, action: Action): void {
   program
     .command("audit")
+    .summary(
+      "independent verification of the whole ledger from the chain alone (exit 0 clean, 1 findings, 2 could not run)",
+    )
     .description(
       "independent verification of the ledger from the chain alone: block linkage, receipts and logs, every balance and supply replayed, every trade's signed orders, surrenders, approvals, documents; optionally the indexer's answers (docs/audit.md). Exit 0 clean, 1 findings, 2 could not run",
     )
@@ -67,9 +70,9 @@ export function registerAuditCommand(program: Command, action: Action): void {
         };
         const { config, deps } = session;
         try {
-          const maxWait = positiveInt(opts.maxWait, "--max-wait");
-          const toBlock = positiveInt(opts.toBlock, "--to-block");
-          const batch = positiveInt(opts.batch, "--batch");
+          const maxWait = wholeNumber(opts.maxWait, "--max-wait");
+          const toBlock = wholeNumber(opts.toBlock, "--to-block");
+          const batch = wholeNumber(opts.batch, "--batch", 1);
           if (opts.indexer !== undefined && !/^https?:\/\//i.test(opts.indexer)) {
             throw clientError("INVALID_USAGE", `--indexer takes an http:// or https:// URL; got "${opts.indexer}".`);
           }

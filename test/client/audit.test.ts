@@ -356,9 +356,15 @@ describe("ets audit: the auditor's independent verification", function () {
     });
     expect(code).to.equal(2);
     expect(JSON.parse(stdout).error.code).to.equal("AUDIT_NO_MANIFEST");
-    const bad = await audit(["--max-wait", "soon"]);
-    expect(bad.code).to.equal(2);
-    expect(bad.json.error?.code).to.equal("INVALID_USAGE");
+    for (const args of [
+      ["--max-wait", "soon"],
+      ["--batch", "0"],
+      ["--to-block", "-1"],
+    ]) {
+      const bad = await audit(args);
+      expect(bad.code, args.join(" ")).to.equal(2);
+      expect(bad.json.error?.code).to.equal("INVALID_USAGE");
+    }
   });
 
   describe("with the indexer", function () {
