@@ -125,6 +125,16 @@ export class Ledger {
   readonly carried = new Map<bigint, bigint>();
   readonly finesOwed = new Map<bigint, bigint>();
   readonly flaggedUntil = new Map<bigint, number>();
+  /** ReserveSales: counters and what each buyer bought in each fixed-price sale. */
+  auctionCount = 0n;
+  fixedSaleCount = 0n;
+  readonly boughtIn = new Map<string, bigint>();
+  private readonly salePrice = new Map<bigint, bigint>();
+  private readonly bids = new Map<string, { escrow: bigint; price?: bigint; quantity?: bigint }>();
+  private readonly auctionResult = new Map<
+    bigint,
+    { clearingPrice: bigint; sold: bigint; demand: bigint; supply: bigint }
+  >();
   /** Compliance.yearClose: results given and the close. */
   readonly closes = new Map<
     number,
@@ -221,6 +231,8 @@ export class Ledger {
         return this.reporting(ev.name, a, at, tx);
       case "Allocation":
         return this.allocation(ev.name, a, at);
+      case "ReserveSales":
+        return this.sales(ev.name, a, at);
       default:
         return;
     }
@@ -326,6 +338,80 @@ export class Ledger {
             expected: after.toString(),
             found: String(a.outstanding),
             message: `The outstanding shortfall of entity ${entityId} after ${name} differs from the replayed one.`,
+          });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  // ── reserve sales ────────────────────────────────────────────────────────────────────────────
+
+  private sales(name: string, a: Result, at: { block: number; tx: string }): void {
+    switch (name) {
+      case "AuctionCreated":
+        if ((a.auctionId as bigint) > this.auctionCount) this.auctionCount = a.auctionId as bigint;
+        return;
+      case "BidCommitted":
+        this.bids.set(key(a.auctionId as bigint, a.bidId as bigint), { escrow: a.escrow as bigint });
+        return;
+      case "BidRevealed": {
+        const b = this.bids.get(key(a.auctionId as bigint, a.bidId as bigint));
+        if (b) Object.assign(b, { price: a.price as bigint, quantity: a.quantity as bigint });
+        return;
+      }
+      case "AuctionFinalised":
+        this.auctionResult.set(a.auctionId as bigint, {
+          clearingPrice: a.clearingPrice as bigint,
+          sold: a.sold as bigint,
+          demand: a.marginalDemand as bigint,
+          supply: a.marginalSupply as bigint,
+        });
+        return;
+      case "BidSettled": {
+        const b = this.bids.get(key(a.auctionId as bigint, a.bidId as bigint));
+        const r = this.auctionResult.get(a.auctionId as bigint);
+        const found = `${a.quantity} t for ${a.paid}, refund ${a.refund}`;
+        let expected = "a committed bid of a finalised auction";
+        if (b && r) {
+          let quantity = 0n;
+          let paid = b.escrow;
+          if (b.price !== undefined && b.quantity !== undefined) {
+            if (b.price >= r.clearingPrice && r.sold !== 0n) {
+              quantity = b.price > r.clearingPrice ? b.quantity : (b.quantity * r.supply) / r.demand;
+            }
+            paid = quantity * r.clearingPrice;
+          }
+          expected = `${quantity} t for ${paid}, refund ${b.escrow - paid}`;
+        }
+        if (expected !== found) {
+          this.find({
+            ...at,
+            kind: "auction-settlement-mismatch",
+            expected,
+            found,
+            message: `Bid ${a.bidId} of auction ${a.auctionId} was settled otherwise than its escrow, its reveal and the uniform clearing price give.`,
+          });
+        }
+        return;
+      }
+      case "FixedSaleCreated":
+        if ((a.saleId as bigint) > this.fixedSaleCount) this.fixedSaleCount = a.saleId as bigint;
+        this.salePrice.set(a.saleId as bigint, a.price as bigint);
+        return;
+      case "FixedSalePurchase": {
+        const k = key(a.saleId as bigint, lower(a.buyer as string));
+        this.boughtIn.set(k, (this.boughtIn.get(k) ?? 0n) + (a.quantity as bigint));
+        const price = this.salePrice.get(a.saleId as bigint) ?? 0n;
+        if ((a.quantity as bigint) * price !== (a.paid as bigint)) {
+          this.find({
+            ...at,
+            kind: "sale-payment-mismatch",
+            expected: ((a.quantity as bigint) * price).toString(),
+            found: String(a.paid),
+            message: `A purchase of ${a.quantity} t from fixed-price sale ${a.saleId} paid other than its price.`,
           });
         }
         return;

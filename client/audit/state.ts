@@ -276,6 +276,37 @@ export async function compareState(
     kind: "counter-mismatch",
     what: "cancellation certificate count",
   });
+  const sales = ledger.address("ReserveSales");
+  probes.push({
+    to: sales,
+    iface: ifaces.ReserveSales,
+    fn: "auctionCount",
+    args: [],
+    expected: same(ledger.auctionCount),
+    kind: "counter-mismatch",
+    what: "auction count",
+  });
+  probes.push({
+    to: sales,
+    iface: ifaces.ReserveSales,
+    fn: "fixedSaleCount",
+    args: [],
+    expected: same(ledger.fixedSaleCount),
+    kind: "counter-mismatch",
+    what: "fixed-price sale count",
+  });
+  for (const [k, bought] of ledger.boughtIn) {
+    const [saleId, buyer] = k.split("|") as [string, string];
+    probes.push({
+      to: sales,
+      iface: ifaces.ReserveSales,
+      fn: "boughtIn",
+      args: [BigInt(saleId), buyer],
+      expected: same(bought),
+      kind: "counter-mismatch",
+      what: `units bought by ${buyer} in fixed-price sale ${saleId}`,
+    });
+  }
 
   const results = await rpc.batch<string>(
     probes.map((p) => ({

@@ -196,6 +196,37 @@ describe("ets audit: the replay's rule checks", function () {
     expect(kinds()).to.deep.equal(["pending-transfer-unknown", "negative-balance"]);
   });
 
+  it("re-checks each auction bid's settlement against its escrow, its reveal and the uniform price", async function () {
+    const bidder = steel;
+    await emit("ReserveSales", "AuctionCreated", [1n, YEAR, 1_000n, 2_000n, 100n, 200n]);
+    await emit("ReserveSales", "BidCommitted", [1n, 1n, bidder, 3_000_000n]); // 1,000 t at up to ¥30
+    await emit("ReserveSales", "BidCommitted", [1n, 2n, bidder, 1_500_000n]); // 600 t at ¥25: the marginal bid
+    await emit("ReserveSales", "BidCommitted", [1n, 3n, bidder, 500_000n]); // never revealed
+    await emit("ReserveSales", "BidRevealed", [1n, 1n, bidder, 3_000n, 700n]);
+    await emit("ReserveSales", "BidRevealed", [1n, 2n, bidder, 2_500n, 600n]);
+    // 1,000 t offered: 700 t to the higher bid, 300 t of the 600 t demanded at the clearing price ¥25.
+    await emit("ReserveSales", "AuctionFinalised", [1n, 2_500n, 1_000n, 0n, 600n, 300n]);
+    await emit("ReserveSales", "BidSettled", [1n, 1n, bidder, 700n, 1_750_000n, 1_250_000n]);
+    await emit("ReserveSales", "BidSettled", [1n, 2n, bidder, 300n, 750_000n, 750_000n]);
+    await emit("ReserveSales", "BidSettled", [1n, 3n, bidder, 0n, 500_000n, 0n]);
+    expect(ledger.findings).to.deep.equal([]);
+    expect(ledger.auctionCount).to.equal(1n);
+    // Settled at the bid's own price instead of the clearing price.
+    await emit("ReserveSales", "BidCommitted", [1n, 4n, bidder, 1_000_000n]);
+    await emit("ReserveSales", "BidSettled", [1n, 4n, bidder, 0n, 0n, 900_000n]);
+    expect(kinds()).to.deep.equal(["auction-settlement-mismatch"]);
+    expect(ledger.findings[0]!.expected).to.equal("0 t for 1000000, refund 0");
+  });
+
+  it("re-checks each fixed-price purchase against the sale's price", async function () {
+    await emit("ReserveSales", "FixedSaleCreated", [2n, YEAR, 10_000n, 2_500n, 1n, 2n, 0n]);
+    await emit("ReserveSales", "FixedSalePurchase", [2n, steel, 100n, 250_000n]);
+    expect(ledger.findings).to.deep.equal([]);
+    await emit("ReserveSales", "FixedSalePurchase", [2n, steel, 100n, 200_000n]);
+    expect(kinds()).to.deep.equal(["sale-payment-mismatch"]);
+    expect(ledger.boughtIn.get(`2|${steel.toLowerCase()}`)).to.equal(200n);
+  });
+
   it("accepts a report submitted without a separate document by the canonical hash of its JSON", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-audit-docs-"));
     try {
