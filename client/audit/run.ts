@@ -25,7 +25,7 @@ export interface AuditOptions {
   batchSize?: number;
   /** How long an RPC outage is waited out, ms. Default 300,000. */
   maxWaitMs?: number;
-  /** How long a node that does not answer at the start is waited for, ms. Default 10,000. */
+  /** How long a node that does not answer at the start is waited for, ms. Default 10,000 (or `maxWaitMs` if shorter). */
   startWaitMs?: number;
   /** Audit up to this block instead of the head. */
   toBlock?: number;
@@ -54,7 +54,9 @@ export async function runAudit(o: AuditOptions): Promise<AuditReport> {
   let chainIdHex: string;
   try {
     // At the start, an unreachable node is waited for only briefly: there is nothing to resume.
-    chainIdHex = await new AuditRpc(o.rpcUrl, { maxWaitMs: o.startWaitMs ?? 10_000 }).call<string>("eth_chainId", []);
+    chainIdHex = await new AuditRpc(o.rpcUrl, {
+      maxWaitMs: o.startWaitMs ?? Math.min(10_000, o.maxWaitMs ?? 10_000),
+    }).call<string>("eth_chainId", []);
   } catch (err) {
     if (err instanceof DomainError) {
       throw new DomainError(

@@ -343,7 +343,7 @@ describe("ets audit: the auditor's independent verification", function () {
   });
 
   it("stops with exit 2 when it cannot run: unreachable node, no manifest, bad arguments", async function () {
-    const unreachable = await audit([], "http://127.0.0.1:9");
+    const unreachable = await audit(["--max-wait", "1"], "http://127.0.0.1:9");
     expect(unreachable.code).to.equal(2);
     expect(unreachable.json.error?.code).to.equal("AUDIT_RPC_UNREACHABLE");
     let stdout = "";
