@@ -222,6 +222,27 @@ export const CLIENT_ERRORS = {
     kind: "not_found",
     help: "No stored secret (price, quantity, salt) of this wallet's bids for the auction is in the `bids/` folder next to the keystores, so there is nothing to reveal. A bid can only be revealed from the machine and wallet folder where `ets auction bid` placed it; restore the folder from a backup. A bid that is not revealed in time forfeits its escrow to the treasury (a bid bond), so keep the folder backed up until every bid is revealed.",
   },
+  // ── the auditor's independent verification (`ets audit`, exit code 2) ─────────────────────────
+  AUDIT_RPC_UNREACHABLE: {
+    kind: "retryable",
+    help: "`ets audit` could not reach the chain node at its start (after a few seconds of retries), so nothing was audited (exit code 2). Check --rpc / ETS_RPC_URL and that the node runs.",
+  },
+  AUDIT_RPC_LOST: {
+    kind: "retryable",
+    help: "The chain node stopped answering during `ets audit` and did not come back within --max-wait seconds (default 300): the audit stops without a verdict (exit code 2) rather than pass on an incomplete walk. Run it again when the node is back, or raise --max-wait.",
+  },
+  AUDIT_RPC_ERROR: {
+    kind: "internal",
+    help: "The chain node answered a call `ets audit` needs with a JSON-RPC error (e.g. a method it does not serve, or a limit eth_getLogs cannot be split below): the audit stops without a verdict (exit code 2). The message names the method; check the node's API settings (Besu: --rpc-http-api ETH).",
+  },
+  AUDIT_NO_MANIFEST: {
+    kind: "not_found",
+    help: "`ets audit` found no deployment manifest `<chainId>.json` of the connected chain (or one of another chain), so it does not know the contracts nor the deployment block (exit code 2). Point --deployments / ETS_DEPLOYMENTS_DIR to the manifest published with the deployment.",
+  },
+  AUDIT_INDEXER_LOGIN_FAILED: {
+    kind: "unauthorised",
+    help: "`ets audit --indexer … --from <wallet>` could not log in to the indexer (exit code 2): the wallet holds neither REGULATOR nor AUDITOR, or the indexer refused the sign-in. Use a wallet with the AUDITOR role, or leave out --from to compare only the indexer's public fields.",
+  },
 } as const satisfies Record<string, ClientErrorSpec>;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;

@@ -4,6 +4,8 @@ import type { TransactionReceipt } from "ethers";
 export interface CommandResult {
   data: Record<string, unknown>;
   text: string[];
+  /** The process's exit code when the command ran to its end (default 0; `ets audit`: 1 on findings). */
+  exitCode?: number;
 }
 
 /** A unix time in the local time zone with its offset: "2024-05-02 10:00:00 +08:00". */

@@ -10,6 +10,7 @@ import { DEFAULTS, loadConfig, type GlobalFlags } from "./config";
 import { toJson, type CommandResult } from "./format";
 import { registerFundsCommands } from "./funds";
 import type { CliDeps } from "./io";
+import { registerAuditCommand } from "./audit";
 import { registerBlockDealCommand } from "./block-deals";
 import { registerExchangeAdminCommands } from "./exchange-admin";
 import { registerExplorerCommands } from "./explorer";
@@ -33,7 +34,7 @@ export type Action = (body: CommandBody) => (...raw: unknown[]) => Promise<void>
  * Builds the `ets` program. Nothing runs until it parses; each parse needs a fresh program (commander
  * keeps option values on it). Errors are not printed here: {@link run} formats them.
  */
-export function createProgram(deps: CliDeps): Command {
+export function createProgram(deps: CliDeps, outcome: { exitCode?: number } = {}): Command {
   const program = new Command("ets")
     .description(
       "ETS Ledger: wallets, balances, transfers, trading at the exchange and registry administration on the scheme's chain of record.",
@@ -73,6 +74,7 @@ export function createProgram(deps: CliDeps): Command {
       try {
         const result = await body(session, args, opts);
         deps.stdout.write(config.json ? `${toJson(result.data)}\n` : `${result.text.join("\n")}\n`);
+        if (result.exitCode !== undefined) outcome.exitCode = result.exitCode;
       } finally {
         session.close();
       }
@@ -90,6 +92,7 @@ export function createProgram(deps: CliDeps): Command {
   registerAdminCommands(program, action);
   registerComplianceAdminCommands(program, action);
   registerExplorerCommands(program, action);
+  registerAuditCommand(program, action);
   return program;
 }
 
@@ -102,8 +105,9 @@ export function createProgram(deps: CliDeps): Command {
 export async function run(argv: readonly string[], deps: CliDeps): Promise<number> {
   const json = argv.includes("--json");
   try {
-    await createProgram(deps).parseAsync([...argv], { from: "user" });
-    return 0;
+    const outcome: { exitCode?: number } = {};
+    await createProgram(deps, outcome).parseAsync([...argv], { from: "user" });
+    return outcome.exitCode ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
@@ -126,6 +130,8 @@ function report(error: DomainError, json: boolean, deps: CliDeps): number {
   const message = printable(error);
   if (json) deps.stdout.write(`${toJson({ error: { code: error.code, message } })}\n`);
   else deps.stderr.write(`error [${error.code}]: ${message}\n`);
+  const exitCode = error.details.exitCode;
+  if (typeof exitCode === "number") return exitCode;
   return error.kind === "validation" ? 2 : 1;
 }
 

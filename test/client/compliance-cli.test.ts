@@ -654,4 +654,15 @@ describe("ets CLI: the participant's compliance year", function () {
       expect(show).to.deep.include({ state: "open", bought: "200", left: "800" });
     });
   });
+
+  describe("ets audit", function () {
+    it("finds nothing wrong with the year just played: allocation, MRV, surrenders, cancellations, an auction and a sale", async function () {
+      const r = await world.cli(["audit", "--out", path.join(world.root, "audit"), "--json"]);
+      expect(r.json.findings, r.stdout + r.stderr).to.deep.equal([]);
+      expect(r.code).to.equal(0);
+      const figures = r.json.figures as Record<string, number>;
+      expect(figures.surrenders).to.be.greaterThan(0);
+      expect(figures.approvals).to.be.greaterThan(0);
+    });
+  });
 });

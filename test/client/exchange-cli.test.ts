@@ -604,4 +604,14 @@ describe("ets CLI: trading at the exchange", function () {
       expect(await m.contracts.cash.balanceOf(addr.bob)).to.equal(cashBefore + 300n);
     });
   });
+
+  describe("ets audit", function () {
+    it("finds nothing wrong after every trade, cancellation and withdrawal above: each settled trade backed by its signed orders", async function () {
+      const r = await cli(["audit", "--out", path.join(m.dir, "audit"), "--json"]);
+      expect(r.json.findings, r.stdout + r.stderr).to.deep.equal([]);
+      expect(r.code).to.equal(0);
+      const figures = r.json.figures as Record<string, number>;
+      expect(figures.trades).to.be.greaterThan(1);
+    });
+  });
 });
