@@ -115,7 +115,7 @@ class Sender {
 /**
  * After `world.activity()`: `plan.surrenders` surrenders of 1 t by the power company, `plan.transfers`
  * immediate 1 t transfers between the steel company's two wallets (alternating directions), and
- * `plan.trades` one-tonne trades settled in batches of 1,000 between the power company and the fund.
+ * `plan.trades` one-tonne trades settled in batches of 1,000 around a ring of three traders.
  */
 export async function loadChain(world: World, plan: LoadPlan): Promise<LoadResult> {
   const t0 = performance.now();
@@ -151,6 +151,11 @@ export async function loadChain(world: World, plan: LoadPlan): Promise<LoadResul
   return { ...plan, blocks: sender.blocks, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * Trades around a ring of three traders of three entities (power → fund → steel → power), one tonne
+ * each, so that no one buys back what they sold: a market of many parties rather than a ping-pong
+ * that the supervision rules would flag as wash trading on every trade.
+ */
 async function trades(world: World, sender: Sender, count: number): Promise<void> {
   const c = world.read;
   const clearing = world.manifest.contracts.Clearing!;
@@ -158,10 +163,10 @@ async function trades(world: World, sender: Sender, count: number): Promise<void
   const allowances = world.manifest.contracts.AllowanceToken;
   const units = 5_000n;
   const fen = 50_000_000n;
-  // Both traders hold units and cash in their trading accounts.
-  sender.add(world.bank, c.cash.interface, cash, "deposit", [world.power.address, fen, id("bench-cash-power")]);
-  sender.add(world.bank, c.cash.interface, cash, "deposit", [world.fund.address, fen, id("bench-cash-fund")]);
-  for (const w of [world.power, world.fund]) {
+  const ring = [world.power, world.fund, world.steel];
+  // Every trader holds cash in its trading account; the first one units too (the ring passes them on).
+  for (const w of ring) {
+    sender.add(world.bank, c.cash.interface, cash, "deposit", [w.address, fen, id(`bench-cash-${w.address}`)]);
     sender.add(w, c.cash.interface, cash, "approve", [clearing, fen]);
     sender.add(w, c.clearing!.interface, clearing, "depositCash", [fen]);
   }
@@ -187,31 +192,30 @@ async function trades(world: World, sender: Sender, count: number): Promise<void
     nonce,
     expiry: 0n,
   });
-  const fundBuys = [
-    await signOrder(world.fund, domain, order(world.fund, true, 10n)),
-    await signOrder(world.power, domain, order(world.power, false, 10n)),
-  ];
-  const powerBuys = [
-    await signOrder(world.power, domain, order(world.power, true, 11n)),
-    await signOrder(world.fund, domain, order(world.fund, false, 11n)),
-  ];
+  // Orders 2k: trader k sells; 2k + 1: trader k + 1 buys (from k).
+  const orders = [];
+  for (let k = 0; k < ring.length; k++) {
+    orders.push(await signOrder(ring[k]!, domain, order(ring[k]!, false, 11n)));
+    const next = ring[(k + 1) % ring.length]!;
+    orders.push(await signOrder(next, domain, order(next, true, 10n)));
+  }
   let tradeId = (await c.clearing!.lastTradeId()) + 1n;
   for (let batch = 0, made = 0; made < count; batch++) {
     const n = Math.min(TRADES_PER_SETTLEMENT, count - made);
-    const fills = Array.from({ length: n }, () => ({
+    const fills = Array.from({ length: n }, (_, i) => ({
       tradeId: tradeId++,
-      buy: 0,
-      sell: 1,
+      buy: 2 * (i % ring.length) + 1,
+      sell: 2 * (i % ring.length),
       quantity: 1n,
       price: 2_950n + BigInt((batch * 13) % 100),
-      buyerIsMaker: batch % 2 === 0,
+      buyerIsMaker: i % 2 === 0,
     }));
     sender.add(
       world.operator,
       c.clearing!.interface,
       clearing,
       "settle",
-      [{ orders: batch % 2 === 0 ? fundBuys : powerBuys, fills, withdrawals: [], requests: [] }],
+      [{ orders, fills, withdrawals: [], requests: [] }],
       90_000_000n,
     );
     made += n;

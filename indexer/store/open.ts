@@ -20,6 +20,11 @@ export interface Store {
    * indexer then rebuilds it from the chain).
    */
   reopenIfDeleted(): Promise<boolean>;
+  /**
+   * Refreshes the planner's statistics (and, on PostgreSQL, the visibility map that lets counts read
+   * indexes alone): run after a large backfill, as autovacuum would later.
+   */
+  maintain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +81,9 @@ async function openSqlite(file: string): Promise<Store> {
       current = await open();
       return true;
     },
+    async maintain() {
+      await sql`analyze`.execute(current.db);
+    },
     close: () => current.db.destroy(),
   };
 }
@@ -106,6 +114,9 @@ async function openPostgres(url: string, max: number): Promise<Store> {
       if (rows[0]?.t) return false;
       await migrateToLatest(db as unknown as Kysely<unknown>);
       return true;
+    },
+    async maintain() {
+      await sql`vacuum (analyze)`.execute(db);
     },
     close: () => db.destroy(),
   };

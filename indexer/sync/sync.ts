@@ -66,6 +66,9 @@ export interface SyncStatus {
   reorgs: number;
 }
 
+/** Once caught up after this many events, the store's statistics are refreshed (`Store.maintain`). */
+const MAINTAIN_AFTER_EVENTS = 10_000;
+
 /** One range read from the node and decoded, ready to commit. */
 interface Fetched {
   from: number;
@@ -100,6 +103,8 @@ export class Syncer {
   private readonly progress: Progress;
   private head: number | null = null;
   private headSeenAt: number | null = null;
+  /** Events committed since the store's statistics were last refreshed. */
+  private sinceMaintenance = 0;
   private indexed = -1;
   private reorgs = 0;
   private stopping = false;
@@ -232,6 +237,12 @@ export class Syncer {
     }
     if (cursor.number >= target) {
       this.progress.caughtUp(cursor.number);
+      if (this.sinceMaintenance >= MAINTAIN_AFTER_EVENTS) {
+        this.sinceMaintenance = 0;
+        const t = performance.now();
+        await store.maintain();
+        this.opts.log.info({ ms: Math.round(performance.now() - t) }, "statistics refreshed after the backfill");
+      }
       return "idle";
     }
     const from = cursor.number + 1;
@@ -266,6 +277,7 @@ export class Syncer {
       const events = await this.commit(cursor, fetched);
       this.range.after(fetched.logs.length, performance.now() - t0);
       this.indexed = fetched.to;
+      this.sinceMaintenance += fetched.events.length;
       this.progress.advanced(from, fetched.to, events, this.head);
     } catch (err) {
       this.prefetched = undefined;

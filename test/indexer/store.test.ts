@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
 import { openStore, type Store, type StoreOptions } from "../../indexer/store/open";
 import { atBlock, current, put, rollbackTo, versionsAt } from "../../indexer/store/versioned";
 import { Rpc } from "../../indexer/sync/rpc";
@@ -68,6 +69,21 @@ describe("indexer store", function () {
           }
         } finally {
           await again.close();
+        }
+      });
+
+      it("refreshes the planner's statistics on demand (after a backfill)", async function () {
+        await store.maintain();
+        if (store.dialect === "sqlite") {
+          const { rows } = await sql<{
+            n: bigint;
+          }>`select count(*) as n from sqlite_master where name = 'sqlite_stat1'`.execute(store.db);
+          expect(Number(rows[0]!.n)).to.equal(1);
+        } else {
+          const { rows } = await sql<{ analyzed: boolean; vacuumed: boolean }>`
+            select last_analyze is not null as analyzed, last_vacuum is not null as vacuumed
+            from pg_stat_user_tables where relname = 'transfers'`.execute(store.db);
+          expect(rows[0]).to.deep.equal({ analyzed: true, vacuumed: true });
         }
       });
 
