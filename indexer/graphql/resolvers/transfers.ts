@@ -75,6 +75,10 @@ export const transferResolvers = {
             (q: TransferQuery) => q.where("to", "=", account).where("from", "<>", account),
           ]
         : [(q: TransferQuery) => q];
+      // Each side in its account index's own order (the leading columns are fixed by the filter, so
+      // the order is the same): PostgreSQL then reads that index rather than scanning the newest
+      // transfers of everyone for the account's.
+      const leading: ("from" | "to")[] = ["from", "to"];
       let totalCount = 0;
       for (const side of sides) {
         const row = await side(filtered(db.selectFrom("transfers")))
@@ -82,9 +86,10 @@ export const transferResolvers = {
           .executeTakeFirstOrThrow();
         totalCount += Number(row.n);
       }
-      const page = sides.map((side) =>
+      const page = sides.map((side, i) =>
         paged(side(filtered(db.selectFrom("transfers"))))
           .selectAll()
+          .$if(account !== undefined, (q) => q.orderBy(leading[i]!, dir).orderBy("to_block", dir))
           .orderBy("created_block", dir)
           .orderBy("transfer_key", dir)
           .limit(n + 1),
