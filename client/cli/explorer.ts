@@ -57,7 +57,7 @@ export function registerExplorerCommands(program: Command, action: Action): void
         return {
           data: { indexer: url, address: s.address, role: s.role, expiresAt: s.expiresAt, token: s.token },
           text: [
-            `Signed in to ${url} as ${named(entry.address, entry.name)} (${s.role}) until ${s.expiresAt}.`,
+            `Signed in to ${url} as ${named(entry.address, entry.name)}, holder of ${s.role}, until ${s.expiresAt}.`,
             `In GraphiQL (${url.replace(/\/$/, "")}/graphql), Headers tab:`,
             `  { "Authorization": "Bearer ${s.token}" }`,
             "Keep the token secret: it reads entity-level data until it expires or `ets explorer logout` ends it.",

@@ -4,6 +4,9 @@ import type { Logger } from "pino";
  * The progress line of a long backfill: every `intervalMs` while behind, the block reached, the
  * share done, the rate in blocks and events per second, and the time left at that rate.
  */
+/** Blocks behind the head that are still "following", not a backfill. */
+const FOLLOWING = 10;
+
 export class Progress {
   private startedAt = 0;
   private startBlock = 0;
@@ -16,9 +19,13 @@ export class Progress {
     private readonly intervalMs: number,
   ) {}
 
-  /** Called before a step fetches `from`…: starts the clock of a backfill. */
-  begin(from: number): void {
-    if (this.backfilling) return;
+  /**
+   * Called before a step fetches `from`…: starts the clock of a backfill when the indexer is more
+   * than a few blocks behind `head` (following the head block by block is not a backfill, and says
+   * nothing).
+   */
+  begin(from: number, head: number): void {
+    if (this.backfilling || head - from + 1 <= FOLLOWING) return;
     const now = performance.now();
     this.backfilling = true;
     this.startedAt = now;
@@ -29,7 +36,8 @@ export class Progress {
 
   advanced(from: number, to: number, events: number, head: number): void {
     const now = performance.now();
-    this.begin(from);
+    this.begin(from, head);
+    if (!this.backfilling) return;
     this.events += events;
     if (now - this.lastLine < this.intervalMs || head - to <= 1) return;
     this.lastLine = now;

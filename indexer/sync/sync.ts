@@ -247,7 +247,7 @@ export class Syncer {
     }
     const from = cursor.number + 1;
     const t0 = performance.now();
-    this.progress.begin(from);
+    this.progress.begin(from, target);
     const pre = this.prefetched;
     this.prefetched = undefined;
     let fetched = pre && pre.from === from ? await pre.result.catch(() => undefined) : undefined;
