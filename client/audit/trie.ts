@@ -1,73 +1,20 @@
-import {
-  Signature,
-  Transaction,
-  encodeRlp,
-  getBytes,
-  hexlify,
-  keccak256,
-  toBeArray,
-  type RlpStructuredData,
-} from "ethers";
+import { Signature, Transaction, encodeRlp, getBytes, hexlify, keccak256, toBeArray } from "ethers";
+import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import type { RawLog } from "./types";
 
-type Nibbles = number[];
+/** The root of an empty trie: a block without transactions commits to it twice. */
+export const EMPTY_TRIE_ROOT = keccak256(encodeRlp("0x"));
 
-function nibbles(bytes: Uint8Array): Nibbles {
-  const out: Nibbles = [];
-  for (const b of bytes) out.push(b >> 4, b & 15);
-  return out;
-}
-
-/** Hex-prefix encoding of a key path (Yellow Paper, appendix C). */
-function hexPrefix(path: Nibbles, leaf: boolean): string {
-  const flag = (leaf ? 2 : 0) + (path.length % 2);
-  const all = path.length % 2 === 1 ? [flag, ...path] : [flag, 0, ...path];
-  const bytes = new Uint8Array(all.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (all[2 * i]! << 4) | all[2 * i + 1]!;
-  return hexlify(bytes);
-}
-
-/** A child reference: the node itself when its encoding is shorter than 32 bytes, else its hash. */
-function ref(node: RlpStructuredData): RlpStructuredData {
-  const encoded = encodeRlp(node);
-  return getBytes(encoded).length < 32 ? node : keccak256(encoded);
-}
-
-function build(items: [Nibbles, string][], depth: number): RlpStructuredData {
-  if (items.length === 1) {
-    const [key, value] = items[0]!;
-    return [hexPrefix(key.slice(depth), true), value];
+/**
+ * The root of the Merkle-Patricia trie of `values` keyed by RLP(index): a block's transactions or
+ * receipts root (`@ethereumjs/mpt`).
+ */
+export async function orderedTrieRoot(values: string[]): Promise<string> {
+  const trie = new MerklePatriciaTrie();
+  for (const [i, v] of values.entries()) {
+    await trie.put(getBytes(encodeRlp(i === 0 ? "0x" : toBeArray(i))), getBytes(v));
   }
-  // The longest path all keys share from here: an extension.
-  let common = 0;
-  for (;;) {
-    const n = items[0]![0][depth + common];
-    if (n === undefined || !items.every(([k]) => k[depth + common] === n)) break;
-    common++;
-  }
-  if (common > 0) {
-    return [hexPrefix(items[0]![0].slice(depth, depth + common), false), ref(build(items, depth + common))];
-  }
-  const branch: RlpStructuredData[] = [];
-  let value = "0x";
-  for (let i = 0; i < 16; i++) {
-    const group = items.filter(([k]) => k[depth] === i);
-    branch.push(group.length === 0 ? "0x" : ref(build(group, depth + 1)));
-  }
-  const here = items.find(([k]) => k.length === depth);
-  if (here) value = here[1];
-  branch.push(value);
-  return branch;
-}
-
-/** The root of the Merkle-Patricia trie of `values` keyed by RLP(index): a block's transactions or receipts root. */
-export function orderedTrieRoot(values: string[]): string {
-  if (values.length === 0) return keccak256(encodeRlp("0x"));
-  const items: [Nibbles, string][] = values.map((v, i) => [
-    nibbles(getBytes(encodeRlp(i === 0 ? "0x" : toBeArray(i)))),
-    v,
-  ]);
-  return keccak256(encodeRlp(build(items, 0)));
+  return hexlify(trie.root()).toLowerCase();
 }
 
 /** A transaction as eth_getBlockByNumber(…, true) gives it. */

@@ -1,5 +1,5 @@
 import { RpcCallError, hex, type AuditRpc } from "./rpc";
-import { encodeReceipt, orderedTrieRoot, serializeTx, type FullTx } from "./trie";
+import { EMPTY_TRIE_ROOT, encodeReceipt, orderedTrieRoot, serializeTx, type FullTx } from "./trie";
 import type { AuditFigures, Finding, RawBlock, RawLog, RawReceipt, RawTx } from "./types";
 
 export interface WalkOptions {
@@ -97,7 +97,7 @@ export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
       o.figures.transactions += b.transactions.length;
       if (b.transactions.length > 0) withTxs.push(b);
       else if (b.receiptsRoot && b.transactionsRoot) {
-        const empty = orderedTrieRoot([]);
+        const empty = EMPTY_TRIE_ROOT;
         if (b.transactionsRoot.toLowerCase() !== empty || b.receiptsRoot.toLowerCase() !== empty) {
           o.find({
             kind: "transactions-root-mismatch",
@@ -148,7 +148,7 @@ export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
 
     for (const b of withTxs) {
       const n = num(b.number);
-      verifyRoots(b, receipts, o);
+      await verifyRoots(b, receipts, o);
       for (const [idx, t] of b.transactions.entries()) {
         const r = receipts.get(t.hash.toLowerCase());
         if (!r) {
@@ -217,7 +217,7 @@ export async function walkChain(rpc: AuditRpc, o: WalkOptions): Promise<void> {
 }
 
 /** Recomputes the block's transactions and receipts roots from what the node gave. */
-function verifyRoots(b: RawBlock, receipts: Map<string, RawReceipt>, o: WalkOptions): void {
+async function verifyRoots(b: RawBlock, receipts: Map<string, RawReceipt>, o: WalkOptions): Promise<void> {
   const n = num(b.number);
   const encoded = b.transactions.map((t) => serializeTx(t as unknown as FullTx));
   const list = b.transactions.map((t) => receipts.get(t.hash.toLowerCase()));
@@ -225,7 +225,7 @@ function verifyRoots(b: RawBlock, receipts: Map<string, RawReceipt>, o: WalkOpti
     o.figures.rootsNotVerifiable++;
     return;
   }
-  const txRoot = orderedTrieRoot(encoded as string[]);
+  const txRoot = await orderedTrieRoot(encoded as string[]);
   if (txRoot !== b.transactionsRoot.toLowerCase()) {
     o.find({
       kind: "transactions-root-mismatch",
@@ -235,7 +235,7 @@ function verifyRoots(b: RawBlock, receipts: Map<string, RawReceipt>, o: WalkOpti
       message: `The transactions the node gives for block ${n} are not those its header commits to.`,
     });
   }
-  const receiptRoot = orderedTrieRoot(list.map((r) => encodeReceipt(r!)));
+  const receiptRoot = await orderedTrieRoot(list.map((r) => encodeReceipt(r!)));
   if (receiptRoot !== b.receiptsRoot.toLowerCase()) {
     o.find({
       kind: "receipts-root-mismatch",
