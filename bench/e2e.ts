@@ -51,6 +51,8 @@ async function main(): Promise<void> {
       ETS_DATA_DIR: dataDir,
       ETS_RPC_PORT: String(await freePort()),
       ETS_EXCHANGE_PORT: String(exchangePort),
+      ETS_INDEXER_PORT: "0",
+      ETS_WEB_PORT: "0",
       ETS_BLOCK_TIME: "1",
       ETS_LOG_LEVEL: "info",
       ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),

@@ -91,7 +91,13 @@ async function main(): Promise<void> {
     let dataDir = "";
     for (let i = 0; i < RUNS; i++) {
       dataDir = path.join(root, `run-${i}`);
-      const env = { ETS_DATA_DIR: dataDir, ETS_RPC_PORT: String(await freePort()), ETS_EXCHANGE_PORT: "0" };
+      const env = {
+        ETS_DATA_DIR: dataDir,
+        ETS_RPC_PORT: String(await freePort()),
+        ETS_EXCHANGE_PORT: "0",
+        ETS_INDEXER_PORT: "0",
+        ETS_WEB_PORT: "0",
+      };
       const p = launchStart(env);
       const ready = await p.ready;
       if (!ready.firstStart) throw new Error("expected a first start");
@@ -99,7 +105,13 @@ async function main(): Promise<void> {
       console.log(`first start ${i + 1}/${RUNS}: ${(ready.elapsedMs / 1000).toFixed(1)} s`);
       await stop(p);
     }
-    const env = { ETS_DATA_DIR: dataDir, ETS_RPC_PORT: String(await freePort()), ETS_EXCHANGE_PORT: "0" };
+    const env = {
+      ETS_DATA_DIR: dataDir,
+      ETS_RPC_PORT: String(await freePort()),
+      ETS_EXCHANGE_PORT: "0",
+      ETS_INDEXER_PORT: "0",
+      ETS_WEB_PORT: "0",
+    };
     let last: StartProcess | undefined;
     for (let i = 0; i < RUNS; i++) {
       const p = launchStart(env);

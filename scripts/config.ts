@@ -57,6 +57,16 @@ const envSchema = z.object({
    * in `indexer/config.ts`). Default `true`.
    */
   ETS_INDEXER: flag.default("true"),
+  /**
+   * Whether to serve the web portal (http://127.0.0.1:8080/: the app, with the chain, the exchange
+   * and the indexer behind the same address). Built on first start if `npm install` did not.
+   * Default `true`.
+   */
+  ETS_WEB: flag.default("true"),
+  /** Address the web portal listens on. Default `127.0.0.1`. */
+  ETS_WEB_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** Its port. Default `8080`; `0` picks a free port (tests). */
+  ETS_WEB_PORT: integer(0, 65535).default("8080"),
   /** Maker fee of the exchange in basis points, set on the Clearing contract at deployment. Default `2`. */
   ETS_MAKER_FEE_BPS: integer(0, 100).default("2"),
   /** Taker fee in basis points. Default `5`. */
@@ -80,6 +90,9 @@ export interface StartConfig {
   blockTime: number;
   exchange: boolean;
   indexer: boolean;
+  web: boolean;
+  webHost: string;
+  webPort: number;
   makerFeeBps: number;
   takerFeeBps: number;
   logLevel: string;
@@ -118,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StartConfig {
     blockTime: e.ETS_BLOCK_TIME,
     exchange: e.ETS_EXCHANGE,
     indexer: e.ETS_INDEXER,
+    web: e.ETS_WEB,
+    webHost: e.ETS_WEB_HOST,
+    webPort: e.ETS_WEB_PORT,
     makerFeeBps: e.ETS_MAKER_FEE_BPS,
     takerFeeBps: e.ETS_TAKER_FEE_BPS,
     logLevel: e.ETS_LOG_LEVEL,

@@ -4,7 +4,8 @@
  *   1. compile the contracts if `artifacts/` or `typechain-types/` is missing;
  *   2. start the chain: Anvil behind the durable JSON-RPC proxy, continuing from `data/chain/`;
  *   3. first start only: keystores, deployment, demo registry; later starts reuse them;
- *   4. start the services that need the chain: the exchange, then the indexer;
+ *   4. start the services that need the chain: the exchange, the indexer, then the web portal
+ *      (built here if `npm install` did not);
  *   5. print the banner and log "ready"; on SIGINT or SIGTERM stop everything in reverse order.
  *
  * Configuration: environment variables, see `scripts/config.ts`.
@@ -85,6 +86,9 @@ async function main(): Promise<void> {
 
     // Services that need the chain and the deployment, in dependency order.
     const running: { name: string; url: string }[] = [];
+    let exchangeUrl: string | undefined;
+    let indexerUrl: string | undefined;
+    let webUrl: string | undefined;
     if (config.exchange) {
       const { ExchangeService } = await import("./lib/exchange-service");
       const exchange = await services.start(
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
           dataDir: config.dataDir,
         }),
       );
+      exchangeUrl = exchange.url;
       running.push({ name: "exchange", url: `${exchange.url}/v1  (OpenAPI: ${exchange.url}/v1/openapi.json)` });
     }
     if (stopping) return;
@@ -109,10 +114,28 @@ async function main(): Promise<void> {
           sqliteFile: path.join(config.dataDir, "indexer.sqlite"),
         }),
       );
+      indexerUrl = indexer.url;
       running.push({
         name: "indexer",
         url: `${indexer.url}  (GraphiQL; entity-level data after: npx ets explorer login --from regulator)`,
       });
+    }
+    if (stopping) return;
+    if (config.web) {
+      const { WebService } = await import("./lib/web-service");
+      const web = await services.start(
+        new WebService({
+          rpcUrl: chain.rpcUrl,
+          chainId: config.chainId,
+          deploymentsDir: config.deploymentsDir,
+          exchangeUrl,
+          indexerUrl,
+          host: config.webHost,
+          port: config.webPort,
+        }),
+      );
+      webUrl = web.url;
+      running.unshift({ name: "web portal", url: `${web.url}  (participants, regulator, verifiers)` });
     }
     if (stopping) return;
 
@@ -145,6 +168,7 @@ async function main(): Promise<void> {
     startLog.info(
       {
         rpcUrl: chain.rpcUrl,
+        ...(webUrl ? { webUrl } : {}),
         chainId: config.chainId,
         firstStart: result.deployed,
         block: result.blockNumber,

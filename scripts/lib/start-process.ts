@@ -10,6 +10,8 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** The fields of the "ready" log line. */
 export interface ReadyLine {
   rpcUrl: string;
+  /** The web portal's address, when it runs. */
+  webUrl?: string;
   chainId: number;
   firstStart: boolean;
   block: number;

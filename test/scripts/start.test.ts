@@ -68,6 +68,7 @@ describe("npm start (scripts/start.ts)", function () {
       ETS_RPC_PORT: String(await freePort()),
       ETS_EXCHANGE_PORT: "0",
       ETS_INDEXER_PORT: "0",
+      ETS_WEB_PORT: "0",
       ETS_LOG_LEVEL: "info",
     };
   });

@@ -1,0 +1,36 @@
+import { DomainError, toDomainError } from "../../../../sdk/errors";
+
+/** A failure as the portal shows it: a stable code and a sentence. */
+export interface Problem {
+  code: string;
+  message: string;
+}
+
+/**
+ * Whatever was thrown, as a code and a sentence: contract errors decoded by name, wallet refusals
+ * named as such, HTTP errors of the services with their own code.
+ */
+export function describeError(err: unknown): Problem {
+  if (err instanceof ServiceError) return { code: err.code, message: err.message };
+  if (err instanceof DomainError) return { code: err.code, message: err.message };
+  const e = err as { code?: unknown; message?: unknown; info?: { error?: { code?: unknown } } } | undefined;
+  // EIP-1193 4001 / ethers ACTION_REJECTED: the person declined in their wallet.
+  if (e?.code === "ACTION_REJECTED" || e?.code === 4001 || e?.info?.error?.code === 4001) {
+    return { code: "WALLET_REJECTED", message: "The signature was declined in the wallet; nothing was sent." };
+  }
+  if (err instanceof TypeError && /fetch|network/i.test(err.message)) {
+    return { code: "PORTAL_UNREACHABLE", message: "The portal's server cannot be reached; check the connection." };
+  }
+  const d = toDomainError(err);
+  return { code: d.code, message: d.message };
+}
+
+/** An error answered by the portal's services (`{ error: { code, message } }`). */
+export class ServiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

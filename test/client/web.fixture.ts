@@ -1,0 +1,150 @@
+/**
+ * The web portal's browser tests: the whole system started as `npm start` does (a real chain
+ * node, the exchange, the indexer and the portal, on a temporary data folder and free ports), and
+ * Debian's Chromium driven by playwright-core. Screenshots go to `test/artifacts/web/`.
+ *
+ * Chromium is found at ETS_CHROMIUM or /usr/bin/chromium (`apt-get install chromium`). Without it
+ * the browser suites are skipped with a message, except under CI, where they fail.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { Wallet } from "ethers";
+import { connectContracts, type Contracts } from "../../sdk/contracts";
+import { readManifest, type Manifest } from "../../sdk/manifest";
+import { connectRpc, type ZeroFeeProvider } from "../../sdk/provider";
+import { freePort } from "../../scripts/lib/anvil";
+import { unlockKeystore } from "../../scripts/lib/keystore";
+import { launchStart, type StartProcess } from "../../scripts/lib/start-process";
+
+export const ARTIFACTS = path.resolve(__dirname, "..", "artifacts", "web");
+const CHROMIUM = process.env.ETS_CHROMIUM ?? "/usr/bin/chromium";
+export const PASSWORD = "demo-password";
+
+export interface Portal {
+  url: string;
+  rpcUrl: string;
+  dataDir: string;
+  manifest: Manifest;
+  provider: ZeroFeeProvider;
+  contracts: Contracts;
+  browser: Browser;
+  /** The keystore file of a demo wallet (`entity-1001`, `regulator`, `verifier-1`, …). */
+  walletFile(name: string): string;
+  /** The demo wallet, unlocked and connected to the chain (for the test's own transactions). */
+  signer(name: string): Promise<Wallet>;
+  stop(): Promise<void>;
+}
+
+export function chromiumAvailable(): boolean {
+  return fs.existsSync(CHROMIUM);
+}
+
+/** Skips the suite when Chromium is missing (fails under CI, which installs it). */
+export function requireChromium(ctx: Mocha.Context): void {
+  if (chromiumAvailable()) return;
+  if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
+  process.stderr.write(`  (browser tests skipped: no Chromium at ${CHROMIUM}; apt-get install chromium)\n`);
+  ctx.skip();
+}
+
+export async function startPortal(): Promise<Portal> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-web-"));
+  let running: StartProcess | undefined;
+  let browser: Browser | undefined;
+  let provider: ZeroFeeProvider | undefined;
+  try {
+    running = launchStart(
+      {
+        ETS_DATA_DIR: dataDir,
+        ETS_RPC_PORT: String(await freePort()),
+        ETS_EXCHANGE_PORT: "0",
+        ETS_INDEXER_PORT: "0",
+        ETS_WEB_PORT: "0",
+        ETS_LOG_LEVEL: "info",
+      },
+      120_000,
+    );
+    const ready = await running.ready;
+    if (!ready.webUrl) throw new Error("npm start did not report the web portal's address");
+    provider = connectRpc(ready.rpcUrl);
+    const manifest = readManifest(path.join(dataDir, "deployments"), ready.chainId);
+    if (!manifest) throw new Error("no deployment manifest");
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const walletFile = (name: string) => path.join(dataDir, "wallets", `${name}.json`);
+    const p = provider;
+    const b = browser;
+    const r = running;
+    return {
+      url: ready.webUrl.replace(/\/$/, ""),
+      rpcUrl: ready.rpcUrl,
+      dataDir,
+      manifest,
+      provider: p,
+      contracts: connectContracts(manifest, p),
+      browser: b,
+      walletFile,
+      async signer(name) {
+        return (await unlockKeystore(walletFile(name), PASSWORD)).connect(p) as Wallet;
+      },
+      async stop() {
+        await b.close().catch(() => undefined);
+        p.destroy();
+        r.signalGroup("SIGTERM");
+        await r.exited;
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await browser?.close().catch(() => undefined);
+    provider?.destroy();
+    if (running) {
+      running.signalGroup("SIGKILL");
+      await running.exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A new page in its own context (own storage), English unless `language` says otherwise. */
+export async function openPage(
+  portal: Portal,
+  language: "en" | "zh-CN" = "en",
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await portal.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript((lng) => localStorage.setItem("ets.language", lng), language);
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  return { context, page };
+}
+
+/** Opens `hash` (e.g. `/participant/holdings`) and connects the demo keystore `name`. */
+export async function connectKeystore(portal: Portal, page: Page, name: string, hash = "/participant"): Promise<void> {
+  await page.goto(`${portal.url}/#${hash}`);
+  await page.getByTestId("keystore-file").setInputFiles(portal.walletFile(name));
+  await page.getByTestId("keystore-password").fill(PASSWORD);
+  await page.getByTestId("keystore-unlock").click();
+  await page.getByTestId("wallet-badge").waitFor();
+}
+
+/** Saves a full-page screenshot as `test/artifacts/web/<name>.png`. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
