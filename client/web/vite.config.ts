@@ -13,7 +13,7 @@ export default defineConfig({
   base: "/",
   plugins: [react()],
   resolve: {
-    alias: [{ find: /^node:(fs|path|os|crypto)$/, replacement: nodeStub }],
+    alias: [{ find: /^node:(fs|fs\/promises|path|os|crypto)$/, replacement: nodeStub }],
   },
   build: {
     outDir: path.join(here, "dist"),
