@@ -36,7 +36,7 @@ const ALERTS = `query Alerts($where: AlertWhere, $first: Int, $after: String) {
     edges { node { id rule subject severity entityId account product block timestamp message } }
   }
 }`;
-const ALERTS_CSV = `query AlertsCsv($where: AlertWhere) { alerts(where: $where) { edges { node {
+const ALERTS_CSV = `query AlertsCsv($where: AlertWhere) { alerts(where: $where, first: 500) { edges { node {
   id rule severity subject entityId account product block timestamp message details } } } }`;
 
 interface Filters {

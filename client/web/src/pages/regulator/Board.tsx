@@ -32,7 +32,7 @@ const ROW = `sector covered compliant inShortfall open notReported reported veri
 const BOARD = `query Board($year: Int!) { complianceBoard(year: $year) { year block sectors { ${ROW} } total { ${ROW} } } }`;
 
 /** The board's entities (every covered entity of the year), for the CSV export. */
-export const BOARD_ENTITIES_CSV = `query BoardEntities($year: Int!) { complianceBoard(year: $year) { total { entities {
+export const BOARD_ENTITIES_CSV = `query BoardEntities($year: Int!) { complianceBoard(year: $year) { total { entities(first: 500) {
   edges { node { entityId name sector status reportStatus obligation allowancesSurrendered offsetsSurrendered surrendered outstanding shortfall fine } } } } } }`;
 
 /** The latest allowance vintage on chain (public `supplies`), the year the pages open on. */
@@ -100,7 +100,7 @@ function BoardOfYear({ initial }: { initial: number }) {
             {b.sectors.length === 0 ? (
               <p className="muted">{t("board.noneCovered", { year })}</p>
             ) : (
-              <div className="grid2">
+              <div className="charts">
                 <Section title={t("board.reportsBySector")}>
                   <StackedBars
                     testId="board-chart-reports"

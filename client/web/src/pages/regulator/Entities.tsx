@@ -25,7 +25,7 @@ const LIST = `query Entities($where: EntityWhere, $first: Int, $after: String) {
   }
 }`;
 
-const CSV = `query EntitiesCsv($where: EntityWhere) { entities(where: $where) { edges { node { id name category sector creditCodeHash registeredBlock } } } }`;
+const CSV = `query EntitiesCsv($where: EntityWhere) { entities(where: $where, first: 500) { edges { node { id name category sector creditCodeHash registeredBlock } } } }`;
 
 interface Filters {
   name: string;

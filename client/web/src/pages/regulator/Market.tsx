@@ -37,7 +37,7 @@ const TRADES = `query Trades($where: TradeWhere, $first: Int, $after: String) {
     edges { node { id product buyer seller buyerEntityId sellerEntityId quantity price notional timestamp } }
   }
 }`;
-const TRADES_CSV = `query TradesCsv($where: TradeWhere) { trades(where: $where) { edges { node {
+const TRADES_CSV = `query TradesCsv($where: TradeWhere) { trades(where: $where, first: 500) { edges { node {
   id product day timestamp buyer buyerEntityId seller sellerEntityId quantity price notional buyerFee sellerFee txHash } } } }`;
 const MARKET = `query Market($product: String!) { market(product: $product) { tradingDay lastPrice previousClose } }`;
 const DAYS = `query Days($product: String!, $from: String!, $to: String!) {

@@ -258,11 +258,15 @@ function Attest({
   const [statementFile, setStatementFile] = useState<{ name: string; hash: string }>();
   const suggested = checked ? checked.emissions.totalTonnes.toString() : "";
   if (report.status !== "submitted") {
+    // After an attestation the report reloads as verified: the result stays in view.
     return (
       <Section title={t("attest.title")}>
         <p className="muted" data-testid="attest-closed">
           {t("attest.notWaiting", { status: t(`reportStatus.${report.status}`) })}
         </p>
+        <div data-testid="attest-status">
+          <ActionStatus action={action} />
+        </div>
       </Section>
     );
   }
