@@ -2,12 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { Wallet, id, keccak256, toUtf8Bytes } from "ethers";
-import type { Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { connectClearing } from "../../sdk/clearing";
 import { connectContracts } from "../../sdk/contracts";
 import { ExchangeApi } from "../../sdk/exchange-api";
 import { computeReport, parseReport, reportHash } from "../../sdk/mrv";
 import { clearingDomain, signOrder, type Order } from "../../sdk/orders";
+import { Roles } from "../../sdk/roles";
 import { ZERO_FEE } from "../../sdk/send";
 import { connectKeystore, openPage, requireChromium, screenshot, startPortal, type Portal } from "./web.fixture";
 
@@ -152,6 +153,11 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await connectKeystore(portal, regulator, "regulator", "/regulator");
   });
   after(async () => portal?.stop());
+  /** Contexts a test opened: closed after it even when it fails (a page left running costs the next tests CPU). */
+  const opened: BrowserContext[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((c) => c.close().catch(() => undefined)));
+  });
 
   it("shows the compliance board of the year with its charts, and exports its entities as CSV", async () => {
     await regulator.goto(`${portal.url}/#/regulator/board`);
@@ -218,6 +224,9 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     expect(await regulator.getByTestId("entity-reports").innerText())
       .to.contain(String(YEAR))
       .and.to.contain("Submitted");
+    expect(await regulator.getByTestId("entity-trades").innerText())
+      .to.contain("100,000")
+      .and.to.contain("Sell");
     await screenshot(regulator, "regulator-entity");
   });
 
@@ -229,6 +238,7 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
 
   it("lets verifier-1 recompute the assigned report in the browser and attest it", async () => {
     const { context, page } = await openPage(portal);
+    opened.push(context);
     await connectKeystore(portal, page, "verifier-1", "/verifier");
     const open = page.getByTestId(`open-report-1001-${YEAR}`);
     await open.waitFor();
@@ -252,7 +262,6 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     expect(r.verifier).to.equal(VERIFIER_ENTITY);
     await page.getByTestId("report-attested").waitFor();
     await screenshot(page, "verifier-report");
-    await context.close();
   });
 
   it("does the administrator's actions from the page: approves the report, registers an entity", async () => {
@@ -281,10 +290,29 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     expect(entity.name).to.equal("滨海碳资产管理有限公司");
     expect((await portal.contracts.registry.accountOf(wallet)).entityId).to.equal(9901n);
     await screenshot(regulator, "regulator-admin");
+
+    // The board follows: the approved obligation, and verifier-1's attestation in the oversight table.
+    await regulator.goto(`${portal.url}/#/regulator/board`);
+    await regulator.getByTestId("verifier-oversight").getByText("11").first().waitFor();
+    expect(await regulator.getByTestId("board-table").innerText()).to.contain(reportedTotal.toLocaleString("en-US"));
+  });
+
+  it("gives an AUDITOR the read-only pages without the administrator's actions", async () => {
+    const reg = connectContracts(portal.manifest, await portal.signer("regulator"));
+    const auditor = await portal.signer("verifier-2");
+    await tx(reg.authority.grantRole(Roles.AUDITOR, auditor.address, 0, ZERO_FEE));
+    const { context, page } = await openPage(portal);
+    opened.push(context);
+    await connectKeystore(portal, page, "verifier-2", "/regulator/admin");
+    await page.getByTestId("compliance-board").waitFor(); // the admin page is not there: back to the board
+    await page.getByTestId("read-only").waitFor();
+    expect(await page.locator(".tabs").innerText()).not.to.contain("Administration");
+    await screenshot(page, "regulator-auditor");
   });
 
   it("fits a 390 px phone without page-wide horizontal scrolling", async () => {
     const context = await portal.browser.newContext({ viewport: { width: 390, height: 844 } });
+    opened.push(context);
     await context.addInitScript(() => localStorage.setItem("ets.language", "zh-CN"));
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
@@ -294,13 +322,12 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).to.be.at.most(0);
     await screenshot(page, "regulator-board-phone");
-    await context.close();
   });
 
   it("refuses a participant without the REGULATOR or AUDITOR role", async () => {
     const { context, page } = await openPage(portal);
+    opened.push(context);
     await connectKeystore(portal, page, "entity-1003", "/regulator");
     await page.locator('[data-code="MISSING_ROLE"]').waitFor();
-    await context.close();
   });
 });

@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { ActionStatus, AsyncView, Section, useAction, useAsync } from "../../components/ui";
+import { ActionStatus, AsyncView, ErrorNote, Section, useAction, useAsync } from "../../components/ui";
+import { describeError } from "../../lib/errors";
 import { tonnes } from "../../lib/format";
 import { clientError } from "../../../../../sdk/client-errors";
 import { CATEGORIES, SECTORS } from "../../../../../sdk/participants";
@@ -226,7 +227,7 @@ function Allocate({ allowed }: { allowed: boolean }) {
     try {
       return { plan: admin.planOf(text).plan };
     } catch (err) {
-      return { error: err instanceof Error ? err.message : String(err) };
+      return { error: describeError(err) };
     }
   })();
   return (
@@ -274,7 +275,7 @@ function Allocate({ allowed }: { allowed: boolean }) {
           })}
         </p>
       )}
-      {preview && "error" in preview && <p className="error">{preview.error}</p>}
+      {preview && "error" in preview && preview.error && <ErrorNote problem={preview.error} />}
       {progress !== undefined && <p className="status">{t("admin.allocate.progress", { issued: progress })}</p>}
     </AdminForm>
   );

@@ -190,7 +190,77 @@ function BoardOfYear({ initial }: { initial: number }) {
           </div>
         )}
       </AsyncView>
+      <Oversight year={year} />
     </>
+  );
+}
+
+interface VerifierRow {
+  verifierEntityId: string;
+  name: string | null;
+  reportsAttested: number;
+  meanGap: string;
+  meanGapBps: number;
+  largestGap: string;
+  largestGapBps: number;
+  returned: number;
+  approved: number;
+  late: number;
+  adverse: number;
+  qualified: number;
+}
+
+const OVERSIGHT = `query Oversight($year: Int!) { verifiers(year: $year) {
+  verifierEntityId name reportsAttested meanGap meanGapBps largestGap largestGapBps returned approved late adverse qualified } }`;
+
+/** Basis points as a percentage with two decimals, in integers: 1234 → "12.34 %". */
+function bps(n: number): string {
+  return `${Math.trunc(n / 100)}.${String(n % 100).padStart(2, "0")} %`;
+}
+
+/** Verifier oversight: each verification body's attestations of the year and their gaps. */
+function Oversight({ year }: { year: number }) {
+  const { t } = useTranslation("regulator");
+  const session = useRegulatorSession();
+  const { result, reload } = useAsync(
+    () => session.query<{ verifiers: VerifierRow[] }>(OVERSIGHT, { year }),
+    [session, year],
+  );
+  return (
+    <Section title={t("oversight.title", { year })}>
+      <AsyncView result={result} reload={reload}>
+        {({ verifiers }) => (
+          <Table
+            testId="verifier-oversight"
+            empty={t("oversight.none")}
+            head={[
+              t("oversight.verifier"),
+              t("oversight.attested"),
+              t("oversight.meanGap"),
+              t("oversight.largestGap"),
+              t("board.approved"),
+              t("oversight.returned"),
+              t("oversight.late"),
+              t("oversight.qualified"),
+              t("oversight.adverse"),
+            ]}
+            rows={verifiers.map((v) => [
+              <Link to={`/regulator/entity/${v.verifierEntityId}`}>
+                {v.verifierEntityId} {v.name ?? ""}
+              </Link>,
+              v.reportsAttested,
+              `${t("tonnes", { n: tonnes(v.meanGap) })} (${bps(v.meanGapBps)})`,
+              `${t("tonnes", { n: tonnes(v.largestGap) })} (${bps(v.largestGapBps)})`,
+              v.approved,
+              v.returned,
+              v.late,
+              v.qualified,
+              v.adverse,
+            ])}
+          />
+        )}
+      </AsyncView>
+    </Section>
   );
 }
 

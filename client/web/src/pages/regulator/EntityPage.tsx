@@ -83,7 +83,20 @@ const ENTITY = `query Entity($id: BigInt!) { entity(id: $id) {
   verifications { ${REPORT} }
   allocations { id kind year gross deducted amount newEntrant reason timestamp }
   surrenders { id year kind product amount timestamp }
-} }`;
+}
+trades(where: { entity: $id }, first: 20) { totalCount edges { node {
+  id product buyerEntityId sellerEntityId quantity price notional timestamp } } } }`;
+
+interface EntityTrade {
+  id: string;
+  product: string;
+  buyerEntityId: string | null;
+  sellerEntityId: string | null;
+  quantity: string;
+  price: string;
+  notional: string;
+  timestamp: number;
+}
 
 function amount(token: string, v: string): string {
   return token === "CASH" ? `¥${yuan(v)}` : tonnes(v);
@@ -98,119 +111,161 @@ export function EntityPage() {
   const session = useRegulatorSession();
   const valid = /^\d{1,20}$/.test(id);
   const { result, reload } = useAsync(
-    async () => (valid ? (await session.query<{ entity: EntityDetail | null }>(ENTITY, { id })).entity : null),
+    async () =>
+      valid
+        ? session.query<{
+            entity: EntityDetail | null;
+            trades: { totalCount: number; edges: { node: EntityTrade }[] };
+          }>(ENTITY, { id })
+        : null,
     [session, id],
   );
   if (!valid) return <ErrorNote problem={{ code: "INVALID_ENTITY_ID", message: t("entity.badId", { id }) }} />;
   return (
     <AsyncView result={result} reload={reload}>
-      {(e) =>
-        e === null ? (
-          <ErrorNote problem={{ code: "RegistryUnknownEntity", message: t("entity.notFound", { id }) }} />
+      {(data) =>
+        data?.entity ? (
+          <EntityView e={data.entity} trades={data.trades} />
         ) : (
-          <div data-testid="entity-page">
-            <p>
-              <Link to="/regulator/entities">← {t("tabs.entities")}</Link>
-            </p>
-            <Section title={`${e.id} · ${e.name}`}>
-              <dl className="facts">
-                <dt>{t("entities.category")}</dt>
-                <dd>{t(`category.${e.category}`)}</dd>
-                <dt>{t("entities.sector")}</dt>
-                <dd>{e.sector === "NONE" ? "—" : t(`sector.${e.sector}`)}</dd>
-                <dt>{t("entity.creditCodeHash")}</dt>
-                <dd className="mono">{e.creditCodeHash}</dd>
-                <dt>{t("entity.registered")}</dt>
-                <dd>{t("atBlock", { block: e.registeredBlock })}</dd>
-              </dl>
-              <Table
-                testId="entity-accounts"
-                head={[t("entity.wallet"), t("entities.accountStatus"), t("entity.opened")]}
-                rows={e.accounts.map((a) => [
-                  <span className="mono">{a.wallet}</span>,
-                  t(`accountStatus.${a.status}`),
-                  a.openedBlock,
-                ])}
-              />
-            </Section>
-            <Section title={t("entity.holdings")}>
-              <Table
-                testId="entity-holdings"
-                head={[t("entity.product"), t("entity.wallet"), t("entity.balance"), t("entity.locked")]}
-                rows={e.holdings.map((h) => [
-                  h.product,
-                  <span className="mono">{h.account.slice(0, 10)}…</span>,
-                  amount(h.token, h.balance),
-                  amount(h.token, h.locked),
-                ])}
-              />
-            </Section>
-            <Section title={t("entity.compliance")}>
-              <Table
-                testId="entity-compliance"
-                head={[
-                  t("year"),
-                  t("entities.compliance"),
-                  t("board.obligation"),
-                  t("entity.allowancesSurrendered"),
-                  t("entity.offsetsSurrendered"),
-                  t("board.shortfall"),
-                  t("entity.fine"),
-                  t("entity.flaggedUntil"),
-                ]}
-                rows={e.compliance.map((c) => [
-                  c.year,
-                  <span className={`pill ${c.status === "SHORTFALL" ? "bad" : c.status === "OPEN" ? "warn" : ""}`}>
-                    {t(`compliance.${c.status}`)}
-                    {c.closed ? ` · ${t("entity.closed")}` : ""}
-                  </span>,
-                  opt(c.obligation),
-                  tonnes(c.allowancesSurrendered),
-                  tonnes(c.offsetsSurrendered),
-                  tonnes(c.shortfall),
-                  `¥${yuan(c.fine)}`,
-                  c.flaggedUntil || "—",
-                ])}
-              />
-            </Section>
-            <Reports title={t("entity.reports")} reports={e.reports} testId="entity-reports" />
-            {e.category === "VERIFIER" && (
-              <Reports title={t("entity.verifications")} reports={e.verifications} testId="entity-verifications" />
-            )}
-            <Section title={t("entity.allocations")}>
-              <Table
-                testId="entity-allocations"
-                head={[
-                  t("year"),
-                  t("entity.kind"),
-                  t("entity.gross"),
-                  t("entity.deducted"),
-                  t("entity.amount"),
-                  t("entity.reason"),
-                  t("entity.time"),
-                ]}
-                rows={e.allocations.map((a) => [
-                  a.year,
-                  `${t(`allocationKind.${a.kind}`)}${a.newEntrant ? ` · ${t("entity.newEntrant")}` : ""}`,
-                  tonnes(a.gross),
-                  tonnes(a.deducted),
-                  tonnes(a.amount),
-                  a.reason ?? "",
-                  when(a.timestamp),
-                ])}
-              />
-            </Section>
-            <Section title={t("entity.surrenders")}>
-              <Table
-                testId="entity-surrenders"
-                head={[t("year"), t("entity.product"), t("entity.amount"), t("entity.time")]}
-                rows={e.surrenders.map((s) => [s.year, s.product, tonnes(s.amount), when(s.timestamp)])}
-              />
-            </Section>
-          </div>
+          <ErrorNote problem={{ code: "RegistryUnknownEntity", message: t("entity.notFound", { id }) }} />
         )
       }
     </AsyncView>
+  );
+}
+
+function EntityView({
+  e,
+  trades,
+}: {
+  e: EntityDetail;
+  trades: { totalCount: number; edges: { node: EntityTrade }[] };
+}) {
+  const { t } = useTranslation("regulator");
+  return (
+    <div data-testid="entity-page">
+      <p>
+        <Link to="/regulator/entities">← {t("tabs.entities")}</Link>
+      </p>
+      <Section title={`${e.id} · ${e.name}`}>
+        <dl className="facts">
+          <dt>{t("entities.category")}</dt>
+          <dd>{t(`category.${e.category}`)}</dd>
+          <dt>{t("entities.sector")}</dt>
+          <dd>{e.sector === "NONE" ? "—" : t(`sector.${e.sector}`)}</dd>
+          <dt>{t("entity.creditCodeHash")}</dt>
+          <dd className="mono">{e.creditCodeHash}</dd>
+          <dt>{t("entity.registered")}</dt>
+          <dd>{t("atBlock", { block: e.registeredBlock })}</dd>
+        </dl>
+        <Table
+          testId="entity-accounts"
+          head={[t("entity.wallet"), t("entities.accountStatus"), t("entity.opened")]}
+          rows={e.accounts.map((a) => [
+            <span className="mono">{a.wallet}</span>,
+            t(`accountStatus.${a.status}`),
+            a.openedBlock,
+          ])}
+        />
+      </Section>
+      <Section title={t("entity.holdings")}>
+        <Table
+          testId="entity-holdings"
+          head={[t("entity.product"), t("entity.wallet"), t("entity.balance"), t("entity.locked")]}
+          rows={e.holdings.map((h) => [
+            h.product,
+            <span className="mono">{h.account.slice(0, 10)}…</span>,
+            amount(h.token, h.balance),
+            amount(h.token, h.locked),
+          ])}
+        />
+      </Section>
+      <Section title={t("entity.compliance")}>
+        <Table
+          testId="entity-compliance"
+          head={[
+            t("year"),
+            t("entities.compliance"),
+            t("board.obligation"),
+            t("entity.allowancesSurrendered"),
+            t("entity.offsetsSurrendered"),
+            t("board.shortfall"),
+            t("entity.fine"),
+            t("entity.flaggedUntil"),
+          ]}
+          rows={e.compliance.map((c) => [
+            c.year,
+            <span className={`pill ${c.status === "SHORTFALL" ? "bad" : c.status === "OPEN" ? "warn" : ""}`}>
+              {t(`compliance.${c.status}`)}
+              {c.closed ? ` · ${t("entity.closed")}` : ""}
+            </span>,
+            opt(c.obligation),
+            tonnes(c.allowancesSurrendered),
+            tonnes(c.offsetsSurrendered),
+            tonnes(c.shortfall),
+            `¥${yuan(c.fine)}`,
+            c.flaggedUntil || "—",
+          ])}
+        />
+      </Section>
+      <Reports title={t("entity.reports")} reports={e.reports} testId="entity-reports" />
+      {e.category === "VERIFIER" && (
+        <Reports title={t("entity.verifications")} reports={e.verifications} testId="entity-verifications" />
+      )}
+      <Section title={t("entity.allocations")}>
+        <Table
+          testId="entity-allocations"
+          head={[
+            t("year"),
+            t("entity.kind"),
+            t("entity.gross"),
+            t("entity.deducted"),
+            t("entity.amount"),
+            t("entity.reason"),
+            t("entity.time"),
+          ]}
+          rows={e.allocations.map((a) => [
+            a.year,
+            `${t(`allocationKind.${a.kind}`)}${a.newEntrant ? ` · ${t("entity.newEntrant")}` : ""}`,
+            tonnes(a.gross),
+            tonnes(a.deducted),
+            tonnes(a.amount),
+            a.reason ?? "",
+            when(a.timestamp),
+          ])}
+        />
+      </Section>
+      <Section title={t("entity.surrenders")}>
+        <Table
+          testId="entity-surrenders"
+          head={[t("year"), t("entity.product"), t("entity.amount"), t("entity.time")]}
+          rows={e.surrenders.map((s) => [s.year, s.product, tonnes(s.amount), when(s.timestamp)])}
+        />
+      </Section>
+      <Section title={t("entity.trades", { count: trades.totalCount })}>
+        <Table
+          testId="entity-trades"
+          head={[
+            t("market.tradeId"),
+            t("market.time"),
+            t("market.product"),
+            t("entity.side"),
+            t("market.quantity"),
+            t("market.price"),
+            t("market.notional"),
+          ]}
+          rows={trades.edges.map(({ node: tr }) => [
+            tr.id,
+            when(tr.timestamp),
+            tr.product,
+            tr.buyerEntityId === e.id ? t("entity.buy") : t("entity.sell"),
+            tonnes(tr.quantity),
+            yuan(tr.price),
+            `¥${yuan(tr.notional)}`,
+          ])}
+        />
+      </Section>
+    </div>
   );
 }
 

@@ -31,7 +31,11 @@ export function RegulatorArea() {
           <RegulatorSessionProvider>
             <div className="area-head">
               <h1>{t("title")}</h1>
-              {!canAdmin && <span className="pill warn">{t("readOnly")}</span>}
+              {!canAdmin && (
+                <span className="pill warn" data-testid="read-only">
+                  {t("readOnly")}
+                </span>
+              )}
               <a className="graphiql" href="/graphql" target="_blank" rel="noreferrer" data-testid="graphiql-link">
                 {t("graphiql")}
               </a>
@@ -45,7 +49,7 @@ export function RegulatorArea() {
               <Route path="market" element={<Market />} />
               <Route path="alerts" element={<Alerts />} />
               {canAdmin && <Route path="admin" element={<Admin wallet={wallet} />} />}
-              <Route path="*" element={<Navigate to="board" replace />} />
+              <Route path="*" element={<Navigate to="/regulator/board" replace />} />
             </Routes>
           </RegulatorSessionProvider>
         );

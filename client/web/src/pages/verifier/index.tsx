@@ -18,7 +18,7 @@ export function VerifierArea() {
           <Routes>
             <Route path="reports" element={<AssignedReports wallet={wallet} />} />
             <Route path="report/:entity/:year" element={<ReportCheck wallet={wallet} />} />
-            <Route path="*" element={<Navigate to="reports" replace />} />
+            <Route path="*" element={<Navigate to="/verifier/reports" replace />} />
           </Routes>
         </>
       )}
