@@ -210,10 +210,14 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await regulator.goto(`${portal.url}/#/regulator/entities`);
     await regulator.getByTestId("entity-search").fill("康润");
     await regulator.getByTestId("entity-sector").selectOption("STEEL");
+    await regulator.getByTestId("entity-year").fill(String(YEAR));
+    await regulator.getByTestId("entity-compliance").selectOption("OPEN");
     await regulator.getByTestId("entity-apply").click();
     await regulator.getByText("Entities found: 1").waitFor();
     const link = regulator.getByTestId("entity-link-1001");
-    expect(await regulator.getByTestId("entities-table").locator("tbody tr").count()).to.equal(1);
+    const rows = regulator.getByTestId("entities-table").locator("tbody tr");
+    expect(await rows.count()).to.equal(1);
+    expect(await rows.first().innerText()).to.contain("Open");
     await screenshot(regulator, "regulator-entities");
     await link.click();
     const page = regulator.getByTestId("entity-page");
@@ -245,6 +249,9 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await screenshot(page, "verifier-reports");
     await open.click();
     await page.getByTestId("report-check").waitFor();
+    // Another document (the example as published, of entity 27) is not the one on chain.
+    await page.getByTestId("report-file").setInputFiles(REPORT_EXAMPLE);
+    await page.getByTestId("recomputed").locator('[data-code="REPORT_HASH_MISMATCH"]').waitFor();
     await page.getByTestId("report-file").setInputFiles(reportFile);
     await page.getByTestId("hash-match").waitFor();
     const total = reportedTotal.toLocaleString("en-US");

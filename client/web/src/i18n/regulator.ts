@@ -122,6 +122,7 @@ const en = {
     complianceYear: "Compliance year",
     compliance: "Compliance",
     count: "Entities found: {{count}}",
+    complianceOf: "Compliance {{year}}",
   },
   entity: {
     badId: "“{{id}}” is not an entity id (a whole number).",
@@ -392,6 +393,7 @@ const zh: typeof en = {
     complianceYear: "履约年度",
     compliance: "履约状态",
     count: "共 {{count}} 个主体",
+    complianceOf: "{{year}} 年度履约",
   },
   entity: {
     badId: "“{{id}}”不是主体编号（应为整数）。",

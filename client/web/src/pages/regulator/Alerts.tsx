@@ -28,12 +28,13 @@ interface AlertRow {
   block: number;
   timestamp: number;
   message: string;
+  details: string;
 }
 
 const ALERTS = `query Alerts($where: AlertWhere, $first: Int, $after: String) {
   alerts(where: $where, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id rule subject severity entityId account product block timestamp message } }
+    edges { node { id rule subject severity entityId account product block timestamp message details } }
   }
 }`;
 const ALERTS_CSV = `query AlertsCsv($where: AlertWhere) { alerts(where: $where, first: 500) { edges { node {
@@ -152,7 +153,10 @@ export function Alerts() {
                 <span data-rule={a.rule}>{t(`rule.${a.rule}`, { defaultValue: a.rule })}</span>,
                 a.entityId ? <Link to={`/regulator/entity/${a.entityId}`}>{a.entityId}</Link> : "—",
                 a.product ?? "—",
-                <span className="wrap">{a.message}</span>,
+                <details className="wrap">
+                  <summary>{a.message}</summary>
+                  <pre className="mono">{a.details}</pre>
+                </details>,
               ])}
             />
             <Pager

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { AsyncView, Section, Table, useAsync } from "../../components/ui";
-import { ExportButton, Pager } from "./parts";
+import { CompliancePill, ExportButton, Pager } from "./parts";
 import { useRegulatorSession } from "./session";
 
 export const SECTOR_KEYS = ["STEEL", "CHEMICALS", "POWER", "HEAT", "PETROCHEMICALS", "OIL_GAS", "BUILDINGS"] as const;
@@ -16,12 +16,13 @@ interface EntityRow {
   category: string;
   sector: string;
   accounts: { wallet: string; status: string }[];
+  compliance: { year: number; status: string }[];
 }
 
 const LIST = `query Entities($where: EntityWhere, $first: Int, $after: String) {
   entities(where: $where, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id name category sector accounts { wallet status } } }
+    edges { node { id name category sector accounts { wallet status } compliance { year status } } }
   }
 }`;
 
@@ -63,6 +64,8 @@ export function Entities() {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1] ?? null;
   const where = whereOf(filters);
+  const typedYear = Number(filters.year);
+  const shownYear = Number.isInteger(typedYear) && typedYear >= 2000 && typedYear <= 2100 ? typedYear : undefined;
   const { result, reload } = useAsync(
     () =>
       session.query<{
@@ -152,6 +155,7 @@ export function Entities() {
                 t("entities.category"),
                 t("entities.sector"),
                 t("entities.accounts"),
+                ...(shownYear ? [t("entities.complianceOf", { year: shownYear })] : []),
               ]}
               rows={entities.edges.map(({ node: e }) => [
                 <Link to={`/regulator/entity/${e.id}`} data-testid={`entity-link-${e.id}`}>
@@ -165,6 +169,9 @@ export function Entities() {
                     {a.wallet.slice(0, 8)}… {t(`accountStatus.${a.status}`)}
                   </span>
                 )),
+                ...(shownYear
+                  ? [<CompliancePill status={e.compliance.find((c) => c.year === shownYear)?.status ?? "NONE"} />]
+                  : []),
               ])}
             />
             <Pager

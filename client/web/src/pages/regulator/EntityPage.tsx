@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { AsyncView, ErrorNote, Section, Table, useAsync } from "../../components/ui";
 import { tonnes, when, yuan } from "../../lib/format";
+import { CompliancePill } from "./parts";
 import { useRegulatorSession } from "./session";
 
 interface HistoryRow {
@@ -195,10 +196,7 @@ function EntityView({
           ]}
           rows={e.compliance.map((c) => [
             c.year,
-            <span className={`pill ${c.status === "SHORTFALL" ? "bad" : c.status === "OPEN" ? "warn" : ""}`}>
-              {t(`compliance.${c.status}`)}
-              {c.closed ? ` · ${t("entity.closed")}` : ""}
-            </span>,
+            <CompliancePill status={c.status} suffix={c.closed ? ` · ${t("entity.closed")}` : ""} />,
             opt(c.obligation),
             tonnes(c.allowancesSurrendered),
             tonnes(c.offsetsSurrendered),

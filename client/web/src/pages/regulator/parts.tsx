@@ -168,3 +168,14 @@ export function Pager({
     </div>
   );
 }
+
+/** A compliance status as a coloured pill: open (amber), shortfall (red), else green. */
+export function CompliancePill({ status, suffix }: { status: string; suffix?: string }) {
+  const { t } = useTranslation("regulator");
+  return (
+    <span className={`pill ${status === "SHORTFALL" ? "bad" : status === "OPEN" ? "warn" : ""}`}>
+      {t(`compliance.${status}`)}
+      {suffix}
+    </span>
+  );
+}
