@@ -326,9 +326,20 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await connectKeystore(portal, page, "regulator", "/regulator/board");
     await page.getByTestId("compliance-board").waitFor();
     await page.getByText("履约看板").first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).to.be.at.most(0);
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).to.be.at.most(0);
     await screenshot(page, "regulator-board-phone");
+    for (const [hash, ready] of [
+      ["/regulator/entity/1001", "entity-page"],
+      ["/regulator/market", "trades-table"],
+      ["/regulator/alerts", "alerts-table"],
+      ["/regulator/admin", "admin-register"],
+    ] as const) {
+      await page.goto(`${portal.url}/#${hash}`);
+      await page.getByTestId(ready).waitFor();
+      expect(await overflow(), hash).to.be.at.most(0);
+    }
+    await screenshot(page, "regulator-admin-phone");
   });
 
   it("refuses a participant without the REGULATOR or AUDITOR role", async () => {
