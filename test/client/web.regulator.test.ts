@@ -304,6 +304,39 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     expect(await regulator.getByTestId("board-table").innerText()).to.contain(reportedTotal.toLocaleString("en-US"));
   });
 
+  it("closes the compliance year from the page once every obligation is fixed and the deadline passed", async () => {
+    // Every other covered entity gets an estimate (after the report deadline), then the surrender deadline passes.
+    const signer = await portal.signer("regulator");
+    const reg = connectContracts(portal.manifest, signer);
+    const advance = async (seconds: bigint) => {
+      await portal.provider.send("evm_increaseTime", [Number(seconds)]);
+      await portal.provider.send("evm_mine", []);
+    };
+    await advance(31n * DAY);
+    const others = [...(await portal.contracts.allocation.coveredEntities(YEAR))].filter((e) => e !== SELLER.entityId);
+    // Sent together with consecutive nonces: the chain's durable proxy writes them in a few group commits.
+    const nonce = await signer.getNonce("pending");
+    const sent = await Promise.all(
+      others.map((entityId, i) =>
+        reg.reporting.setEstimate(entityId, YEAR, 1_000n, "no report", { ...ZERO_FEE, nonce: nonce + i }),
+      ),
+    );
+    await Promise.all(sent.map((t) => t.wait()));
+
+    await regulator.goto(`${portal.url}/#/regulator/admin`);
+    await regulator.getByTestId("close-year").fill(String(YEAR));
+    // Before the surrender deadline the CLI's check refuses it, and nothing is sent.
+    await regulator.getByTestId("admin-close-submit").click();
+    await regulator.getByTestId("admin-close-status").locator('[data-code="SURRENDER_DEADLINE_NOT_PASSED"]').waitFor();
+    await advance(30n * DAY);
+    await regulator.getByTestId("admin-close-submit").click();
+    await regulator.getByTestId("admin-close-status").getByText(`Compliance year ${YEAR} is closed`).waitFor();
+    const close = await portal.contracts.compliance.yearClose(YEAR);
+    expect(close.closed).to.equal(true);
+    expect(close.compliant + close.inShortfall).to.equal(BigInt(others.length + 1));
+    await screenshot(regulator, "regulator-close");
+  });
+
   it("gives an AUDITOR the read-only pages without the administrator's actions", async () => {
     const reg = connectContracts(portal.manifest, await portal.signer("regulator"));
     const auditor = await portal.signer("verifier-2");
