@@ -180,11 +180,10 @@ describe("web portal: the participant's pages (Chromium)", function () {
     await page.getByTestId("order-tif").selectOption("GTC");
     await page.getByTestId("order-submit").click();
     const line = await ok("order-status");
-    expect(line).to.match(/is filled, 10 t filled; 1 trade/);
+    expect(line).to.match(/^Order nonce \d+ \(Buy 10 t of TJEA13 at ¥30\.00\/t\): filled, 10 t filled; 1 trade/);
     const mine = await api.orders(me);
     expect(mine.at(-1)?.status).to.equal("filled");
     await page.getByTestId("recent-trades").getByText("¥30.00").first().waitFor();
-    await screenshot(page, "participant-trade");
 
     await tab("My orders & trades");
     const trade = (await api.trades({ product: PRODUCT, limit: 5 })).find((t) => t.buyer === me)!;
@@ -193,7 +192,30 @@ describe("web portal: the participant's pages (Chromium)", function () {
       .getByTestId(`trade-settlement-${trade.tradeId}`)
       .getByText("settled on chain")
       .waitFor({ timeout: 60_000 });
+  });
+
+  it("rests an order in the book and cancels it with a signed cancellation", async () => {
+    await tab("Trade");
+    await page.getByTestId("order-side").selectOption("buy");
+    await page.getByTestId("order-quantity").fill("5");
+    await page.getByTestId("order-price").fill("28");
+    await page.getByTestId("order-submit").click();
+    const line = await ok("order-status");
+    expect(line).to.match(/\(Buy 5 t of TJEA13 at ¥28\.00\/t\): open, 0 t filled; 0 trade/);
+    const nonce = /^Order nonce (\d+)/.exec(line)![1]!;
+    await page.getByTestId("book-bids").getByText("¥28.00").waitFor();
+    // The price chart of the indexer's daily bars, once it has the settled trade.
+    await page.getByTestId("market-chart").waitFor({ timeout: 60_000 });
+    await screenshot(page, "participant-trade");
+
+    await tab("My orders & trades");
+    const cancel = page.getByTestId(`order-cancel-${nonce}`);
+    await cancel.waitFor();
     await screenshot(page, "participant-orders");
+    await cancel.click();
+    expect(await ok("orders-status")).to.match(new RegExp(`Cancelled order nonce ${nonce}`));
+    expect((await api.orders(me)).find((o) => o.nonce === BigInt(nonce))?.status).to.equal("cancelled");
+    await cancel.waitFor({ state: "detached" });
   });
 
   it("shows the bought allowances in the trading account after settlement, then withdraws them into the registry wallet", async () => {
@@ -242,6 +264,7 @@ describe("web portal: the participant's pages (Chromium)", function () {
     await page.getByTestId("transfer-product-kind").selectOption("allowance");
     await page.getByTestId("transfer-product-id").fill("2013");
     await page.getByTestId("transfer-to").fill(other);
+    expect(await page.getByTestId("transfer-preview").innerText()).to.match(/held pending for 26\.0 h/);
     await page.getByTestId("transfer-amount").fill("2.5");
     await page.getByTestId("transfer-submit").click();
     await refused("transfer-status", "AMOUNT_NOT_WHOLE");
@@ -328,6 +351,64 @@ describe("web portal: the participant's pages (Chromium)", function () {
     await page.emulateMedia({ media: "screen" });
   });
 
+  it("shows WALLET_REJECTED when a browser wallet declines to sign an order or a transaction, and sends nothing", async () => {
+    // A stand-in for an injected wallet (EIP-1193) of entity-1001 that forwards reads to the
+    // portal's node and declines every signature and transaction.
+    const context = await portal.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript(
+      ({ address }) => {
+        localStorage.setItem("ets.language", "en");
+        const rpc = async (method: string, params: unknown[]) => {
+          const res = await fetch("/rpc", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+          });
+          const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+          if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+          return body.result;
+        };
+        (window as unknown as { ethereum: unknown }).ethereum = {
+          async request({ method, params }: { method: string; params?: unknown[] }) {
+            if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
+            if (/^(eth_sign|personal_sign|eth_sendTransaction)/.test(method)) {
+              throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+            }
+            return rpc(method, params ?? []);
+          },
+          on() {},
+          removeListener() {},
+        };
+      },
+      { address: me },
+    );
+    const wallet = await context.newPage();
+    wallet.setDefaultTimeout(30_000);
+    try {
+      await wallet.goto(`${portal.url}/#/participant/trade`);
+      await wallet.getByRole("button", { name: "Connect browser wallet" }).click();
+      await wallet.getByTestId("wallet-badge").waitFor();
+      const orders = (await api.orders(me)).length;
+      await wallet.getByTestId("order-quantity").fill("1");
+      await wallet.getByTestId("order-price").fill("28");
+      await wallet.getByTestId("order-submit").click();
+      await wallet.getByTestId("order-status").locator('[data-code="WALLET_REJECTED"]').waitFor();
+      expect((await api.orders(me)).length).to.equal(orders);
+
+      await wallet.getByRole("link", { name: "Transfers", exact: true }).click();
+      await wallet.getByTestId("transfer-product-id").fill("2013");
+      await wallet.getByTestId("transfer-to").fill(other);
+      await wallet.getByTestId("transfer-amount").fill("1");
+      const nonce = await portal.provider.getTransactionCount(me);
+      await wallet.getByTestId("transfer-submit").click();
+      await wallet.getByTestId("transfer-status").locator('[data-code="WALLET_REJECTED"]').waitFor();
+      expect(await portal.provider.getTransactionCount(me)).to.equal(nonce);
+      expect(await portal.contracts.allowances.lockedBalanceOf(me, VINTAGE)).to.equal(0n);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("fits every participant page on a phone's screen", async () => {
     const context = await portal.browser.newContext({ viewport: { width: 390, height: 844 } });
     await context.addInitScript(() => localStorage.setItem("ets.language", "zh-CN"));
@@ -354,6 +435,8 @@ describe("web portal: the participant's pages (Chromium)", function () {
       }
       await phone.evaluate(() => (window.location.hash = "#/participant/trade"));
       await phone.getByTestId("order-form").waitFor();
+      await phone.getByTestId("recent-trades").waitFor();
+      await phone.getByTestId("market-chart").waitFor();
       await screenshot(phone, "participant-trade-phone-zh");
     } finally {
       await context.close();

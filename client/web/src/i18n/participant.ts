@@ -39,6 +39,9 @@ const en = {
     to: "Receiver (address)",
     from: "Sender",
     submit: "Sign and transfer",
+    willBeImmediate: "To this receiver the transfer is immediate.",
+    willBePending:
+      "This receiver is not (yet) on your trusted list: the transfer will be held pending for {{hours}} h, and you can cancel it until it is executed.",
     immediate: "Transferred {{what}} to {{to}}: immediate (block {{block}}).",
     pending:
       "Transfer {{ref}} of {{what}} to {{to}} is PENDING: the receiver is not on your trusted list. It can be executed from {{at}}; until then you can cancel it below.",
@@ -105,7 +108,7 @@ const en = {
     marketPrice: "band limit",
     sign: "Sign order and send",
     accepted:
-      "Order nonce {{nonce}}: {{side}} {{what}} at {{price}}/t is {{status}}, {{filled}} t filled; {{trades}} trade(s) made at once, settled on chain in the next batch.",
+      "Order nonce {{nonce}} ({{side}} {{what}} at {{price}}/t): {{status}}, {{filled}} t filled; {{trades}} trade(s) made at once, settled on chain in the next batch.",
     book: "Order book {{product}}",
     band: "Today's price band: {{low}} – {{high}}",
     halted: "halted",
@@ -151,6 +154,7 @@ const en = {
     ccer: "CCER surrendered",
     ccerLeft: "CCER that may still be used",
     owed: "Still owed (t)",
+    due: "Surrender due",
     notSet: "not fixed yet",
     notCovered: "not covered",
     notOpened: "year not opened",
@@ -238,6 +242,8 @@ const zh: typeof en = {
     to: "接收方（地址）",
     from: "发送方",
     submit: "签名并划转",
+    willBeImmediate: "向该接收方划转将即时到账。",
+    willBePending: "该接收方（尚）不在您的信任名单中：划转将冻结等待 {{hours}} 小时，执行前您可以撤销。",
     immediate: "已向 {{to}} 划转 {{what}}：即时到账（区块 {{block}}）。",
     pending:
       "向 {{to}} 划转 {{what}} 的待划转 {{ref}} 已创建：接收方不在您的信任名单中。自 {{at}} 起可执行；在此之前您可以在下方撤销。",
@@ -300,7 +306,7 @@ const zh: typeof en = {
     marketPrice: "区间限价",
     sign: "签名委托并提交",
     accepted:
-      "委托编号 {{nonce}}：{{side}} {{what}}，价格 {{price}}/吨，状态 {{status}}，已成交 {{filled}} 吨；即时成交 {{trades}} 笔，将在下一批次链上结算。",
+      "委托编号 {{nonce}}（{{side}} {{what}}，价格 {{price}}/吨）：{{status}}，已成交 {{filled}} 吨；即时成交 {{trades}} 笔，将在下一批次链上结算。",
     book: "{{product}} 委托簿",
     band: "今日价格区间：{{low}} – {{high}}",
     halted: "已暂停",
@@ -346,6 +352,7 @@ const zh: typeof en = {
     ccer: "已使用 CCER",
     ccerLeft: "尚可使用的 CCER",
     owed: "尚欠（吨）",
+    due: "清缴截止",
     notSet: "尚未确定",
     notCovered: "未纳入",
     notOpened: "年度未开启",

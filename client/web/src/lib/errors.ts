@@ -12,17 +12,25 @@ export interface Problem {
  */
 export function describeError(err: unknown): Problem {
   if (err instanceof ServiceError) return { code: err.code, message: err.message };
-  if (err instanceof DomainError) return { code: err.code, message: err.message };
-  const e = err as { code?: unknown; message?: unknown; info?: { error?: { code?: unknown } } } | undefined;
-  // EIP-1193 4001 / ethers ACTION_REJECTED: the person declined in their wallet.
-  if (e?.code === "ACTION_REJECTED" || e?.code === 4001 || e?.info?.error?.code === 4001) {
+  // EIP-1193 4001 / ethers ACTION_REJECTED: the person declined in their wallet (also when the
+  // SDK's `confirm` wrapped the refusal of a transaction as an unexpected error).
+  if (
+    rejectedInWallet(err) ||
+    (err instanceof DomainError && err.code === "UNEXPECTED" && rejectedInWallet(err.cause))
+  ) {
     return { code: "WALLET_REJECTED", message: "The signature was declined in the wallet; nothing was sent." };
   }
+  if (err instanceof DomainError) return { code: err.code, message: err.message };
   if (err instanceof TypeError && /fetch|network/i.test(err.message)) {
     return { code: "PORTAL_UNREACHABLE", message: "The portal's server cannot be reached; check the connection." };
   }
   const d = toDomainError(err);
   return { code: d.code, message: d.message };
+}
+
+function rejectedInWallet(err: unknown): boolean {
+  const e = err as { code?: unknown; info?: { error?: { code?: unknown } } } | undefined;
+  return e?.code === "ACTION_REJECTED" || e?.code === 4001 || e?.info?.error?.code === 4001;
 }
 
 /** An error answered by the portal's services (`{ error: { code, message } }`). */

@@ -10,7 +10,7 @@ import {
 } from "../../../../../sdk/compliance";
 import { confirm, ZERO_FEE } from "../../../../../sdk/send";
 import { ActionStatus, AsyncView, Section, Table, useAction, useAsync } from "../../components/ui";
-import { tonnes, yuan } from "../../lib/format";
+import { tonnes, when, yuan } from "../../lib/format";
 import { useWallet, type ConnectedWallet } from "../../wallet/WalletContext";
 import { ItemsEditor, parseItems, signedContracts, type ItemLine } from "./shared";
 
@@ -29,14 +29,15 @@ export function Compliance({ wallet }: { wallet: ConnectedWallet }) {
   const entityId = wallet.account.entityId;
   const { result, reload } = useAsync(
     async () => {
-      if (entityId === 0n) return { years: [] as PositionView[], fines: 0n, flaggedUntil: 0 };
+      if (entityId === 0n) return { years: [] as PositionView[], due: [] as bigint[], fines: 0n, flaggedUntil: 0 };
       const years = await coveredYears(chain.contracts, entityId, chain.manifest.deploymentBlock);
-      const [positions, fines, flaggedUntil] = await Promise.all([
+      const [positions, due, fines, flaggedUntil] = await Promise.all([
         Promise.all(years.map((y) => readPosition(chain.contracts, entityId, y))),
+        Promise.all(years.map(async (y) => (await chain.contracts.reporting.yearOf(y)).schedule.surrenderDeadline)),
         chain.contracts.compliance.finesOwed(entityId),
         chain.contracts.compliance.flaggedUntil(entityId),
       ]);
-      return { years: positions, fines, flaggedUntil: Number(flaggedUntil) };
+      return { years: positions, due, fines, flaggedUntil: Number(flaggedUntil) };
     },
     [chain, entityId],
     15_000,
@@ -92,8 +93,9 @@ export function Compliance({ wallet }: { wallet: ConnectedWallet }) {
                       t("compliance.ccer"),
                       t("compliance.ccerLeft"),
                       t("compliance.owed"),
+                      t("compliance.due"),
                     ]}
-                    rows={v.years.map((p) => [
+                    rows={v.years.map((p, i) => [
                       String(p.year),
                       <StatusPill p={p} />,
                       p.obligationSet ? tonnes(p.obligation) : t("compliance.notSet"),
@@ -107,6 +109,7 @@ export function Compliance({ wallet }: { wallet: ConnectedWallet }) {
                           })
                         : t("compliance.capShare", { bps: formatBps(p.offsetCapBps) }),
                       p.obligationSet ? tonnes(p.owed) : "—",
+                      p.yearState === "open" ? when(v.due[i] ?? 0n) : "—",
                     ])}
                   />
                   <p className="muted" data-testid="compliance-fines">

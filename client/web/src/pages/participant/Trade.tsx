@@ -281,7 +281,7 @@ function RecentTrades({ product, refresh }: { product: string; refresh: number }
             testId="recent-trades"
             head={[t("trade.time"), t("trade.price"), t("trade.quantity"), t("trade.settlement")]}
             rows={trades.map((tr) => [
-              when(tr.at),
+              <span title={when(tr.at)}>{new Date(tr.at * 1000).toLocaleTimeString()}</span>,
               price(tr.price),
               tonnes(tr.quantity),
               t(`settlement.${tr.settlement}`, { defaultValue: tr.settlement }),

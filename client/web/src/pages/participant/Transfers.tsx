@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { clientError } from "../../../../../sdk/client-errors";
-import { checkTransfer, requireActiveAccount, requireTransfersOpen } from "../../../../../sdk/preflight";
+import { checkTransfer, isImmediateAt, requireActiveAccount, requireTransfersOpen } from "../../../../../sdk/preflight";
 import { confirm, ZERO_FEE } from "../../../../../sdk/send";
 import {
   describeUnits,
@@ -45,6 +45,21 @@ export function Transfers({ wallet }: { wallet: ConnectedWallet }) {
   const [amount, setAmount] = useState("");
   const send = useAction();
   const row = useAction();
+  // What a transfer to the receiver typed would be: immediate (trusted, same entity, the exchange) or held pending.
+  const preview = useAsync(async () => {
+    let receiver: string;
+    try {
+      receiver = parseAccount(to, "receiver");
+    } catch {
+      return undefined;
+    }
+    if (receiver === wallet.address) return undefined;
+    const [immediate, delay] = await Promise.all([
+      isImmediateAt(chain.contracts, wallet.address, receiver, await chainNow(chain)),
+      chain.contracts.rules.pendingDelay(),
+    ]);
+    return { immediate, hours: (Number(delay) / 3600).toFixed(1) };
+  }, [chain, wallet.address, to]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -128,6 +143,13 @@ export function Transfers({ wallet }: { wallet: ConnectedWallet }) {
               />
             </label>
           </div>
+          {preview.result.value && (
+            <p className="muted" data-testid="transfer-preview">
+              {preview.result.value.immediate
+                ? t("transfers.willBeImmediate")
+                : t("transfers.willBePending", { hours: preview.result.value.hours })}
+            </p>
+          )}
           <button type="submit" data-testid="transfer-submit" disabled={send.busy}>
             {t("transfers.submit")}
           </button>
@@ -153,15 +175,28 @@ export function Transfers({ wallet }: { wallet: ConnectedWallet }) {
                     {shortAddress(v.to)}
                   </span>,
                   when(v.releaseAt),
-                  <button
-                    type="button"
-                    className="secondary"
-                    data-testid={`pending-cancel-${formatTransferRef(v.ref)}`}
-                    disabled={row.busy}
-                    onClick={() => void cancel(v)}
-                  >
-                    {t("transfers.cancel")}
-                  </button>,
+                  <span className="row-actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      data-testid={`pending-cancel-${formatTransferRef(v.ref)}`}
+                      disabled={row.busy}
+                      onClick={() => void cancel(v)}
+                    >
+                      {t("transfers.cancel")}
+                    </button>
+                    {v.releaseAt <= p.now && (
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={row.busy}
+                        data-testid={`pending-execute-${formatTransferRef(v.ref)}`}
+                        onClick={() => void execute(v)}
+                      >
+                        {t("transfers.execute")}
+                      </button>
+                    )}
+                  </span>,
                 ])}
               />
             </Section>
