@@ -153,7 +153,6 @@ describe("web portal: the participant's pages (Chromium)", function () {
       .getByText("CNY 500.00")
       .first()
       .waitFor();
-    await screenshot(page, "participant-funds");
   });
 
   it("refuses a price of 0 and a fractional quantity, and sends nothing", async () => {
@@ -257,6 +256,26 @@ describe("web portal: the participant's pages (Chromium)", function () {
       .getByText(expected)
       .first()
       .waitFor();
+  });
+
+  it("asks for a withdrawal on chain (the escape hatch), which the exchange pays", async () => {
+    const cashBefore = await portal.contracts.cash.balanceOf(me);
+    await tab("Deposit & withdraw");
+    await page.getByTestId("escape-product-kind").selectOption("cash");
+    await page.getByTestId("escape-amount").fill("5000");
+    await page.getByTestId("escape-submit").click();
+    await refused("escape-status", "INSUFFICIENT_TRADING_BALANCE");
+    await page.getByTestId("escape-amount").fill("50");
+    await page.getByTestId("escape-submit").click();
+    const line = await ok("escape-status");
+    expect(line).to.match(/Withdrawal request \d+ of CNY 50\.00 is recorded on chain/);
+    await waitUntil(
+      "the exchange to pay the request",
+      async () => (await portal.contracts.cash.balanceOf(me)) === cashBefore + 5_000n,
+      60_000,
+    );
+    await page.getByTestId("escape-requests").getByText("paid").waitFor();
+    await screenshot(page, "participant-funds");
   });
 
   it("sends a transfer to an untrusted account as pending, and cancels it", async () => {
@@ -432,6 +451,7 @@ describe("web portal: the participant's pages (Chromium)", function () {
         await phone.getByTestId(testId).waitFor();
         const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, `horizontal overflow on ${path}`).to.be.at.most(0);
+        await screenshot(phone, `participant-${path.replace("/", "-")}-phone-zh`);
       }
       await phone.evaluate(() => (window.location.hash = "#/participant/trade"));
       await phone.getByTestId("order-form").waitFor();

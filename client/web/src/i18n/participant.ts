@@ -90,6 +90,21 @@ const en = {
     withdrawButton: "Sign and withdraw",
     withdrawn:
       "The exchange accepted the withdrawal of {{what}}: it is paid to your registry wallet in the next settlement batch.",
+    escape: "Withdraw on chain (escape hatch)",
+    escapeIntro:
+      "Asks on chain instead of through the exchange: the exchange pays the request in its next settlement batch (cancelling open orders that hold it if needed); if it has not once the withdrawal delay has passed, you execute it yourself here.",
+    escapeButton: "Sign and request on chain",
+    requested:
+      "Withdrawal request {{id}} of {{what}} is recorded on chain. If the exchange has not paid it by {{at}}, execute it yourself below.",
+    executed: "Executed withdrawal request {{id}}: paid into your registry wallet (block {{block}}).",
+    noRequests: "No withdrawal requests on chain.",
+    request: "Request",
+    units: "Units",
+    dueAt: "Yours to execute from",
+    state: "State",
+    paid: "paid",
+    open: "waiting for the exchange",
+    execute: "Execute",
   },
   trade: {
     title: "Order entry",
@@ -288,6 +303,20 @@ const zh: typeof en = {
     withdrawIntro: "以钱包签名（EIP-712）的出金申请；交易所在下一结算批次中将其付至您的登记簿钱包。",
     withdrawButton: "签名并出金",
     withdrawn: "交易所已受理 {{what}} 的出金申请：将在下一结算批次付至您的登记簿钱包。",
+    escape: "链上出金（应急通道）",
+    escapeIntro:
+      "不经交易所而直接在链上申请：交易所在下一结算批次中支付（必要时撤销占用该资产的挂单）；若出金等待期过后仍未支付，您可以在此自行执行。",
+    escapeButton: "签名并在链上申请",
+    requested: "出金申请 {{id}}（{{what}}）已记录在链上。若交易所在 {{at}} 前未支付，您可以在下方自行执行。",
+    executed: "已执行出金申请 {{id}}：已付至您的登记簿钱包（区块 {{block}}）。",
+    noRequests: "链上暂无出金申请。",
+    request: "申请编号",
+    units: "数量",
+    dueAt: "可自行执行时间",
+    state: "状态",
+    paid: "已支付",
+    open: "等待交易所支付",
+    execute: "执行",
   },
   trade: {
     title: "委托下单",

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { confirmClearing, tradingAsset } from "../../../../../sdk/clearing";
+import { clearingCoded, confirmClearing, tradingAsset } from "../../../../../sdk/clearing";
 import { signWithdrawal, type Withdrawal } from "../../../../../sdk/orders";
 import { checkTransfer, requireProductExists } from "../../../../../sdk/preflight";
 import { ZERO_FEE } from "../../../../../sdk/send";
@@ -8,6 +8,7 @@ import { describeUnits, formatAmount, productLabel, productOf, type Product } fr
 import { ActionStatus, AsyncView, Section, Table, useAction, useAsync } from "../../components/ui";
 import type { Chain } from "../../lib/chain";
 import { exchangeApi } from "../../lib/exchange";
+import { when } from "../../lib/format";
 import { useWallet, type ConnectedWallet } from "../../wallet/WalletContext";
 import {
   amountFor,
@@ -205,6 +206,158 @@ export function Funds({ wallet }: { wallet: ConnectedWallet }) {
           </div>
         </Section>
       </div>
+      <EscapeHatch wallet={wallet} onChange={() => setTick((x) => x + 1)} />
     </>
+  );
+}
+
+/** The trader's on-chain withdrawal requests (the escape hatch), newest first. */
+async function readRequests(chain: Chain, address: string) {
+  const { clearing } = tradingChain(chain);
+  const [events, now] = await Promise.all([
+    clearing.queryFilter(clearing.filters.WithdrawalRequested(undefined, address), chain.manifest.deploymentBlock),
+    chainNow(chain),
+  ]);
+  const rows = await Promise.all(
+    events.map(async (e) => {
+      const id = e.args.requestId;
+      const r = await clearing.withdrawalRequest(id);
+      return {
+        id,
+        product: productOfAsset(chain, e.args.token, e.args.tokenId),
+        amount: e.args.amount,
+        dueAt: e.args.dueAt,
+        done: r.done,
+      };
+    }),
+  );
+  return { rows: rows.reverse(), now };
+}
+
+/**
+ * The escape hatch: a withdrawal asked on chain (Clearing.requestWithdrawal). The exchange pays it in
+ * its next settlement batch; if it has not once the withdrawal delay has passed, the trader executes it.
+ */
+export function EscapeHatch({ wallet, onChange }: { wallet: ConnectedWallet; onChange: () => void }) {
+  const { t } = useTranslation("participant");
+  const { chain } = useWallet();
+  const { result, reload } = useAsync(() => readRequests(chain, wallet.address), [chain, wallet.address], 5_000);
+  const [product, setProduct] = useState<ProductInput>({ kind: "allowance", id: "" });
+  const [amount, setAmount] = useState("");
+  const request = useAction();
+  const execute = useAction();
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void request.run(async () => {
+      const p = parseProduct(product);
+      const units = amountFor(p.kind, amount);
+      const tc = tradingChain(chain);
+      await requireProductExists(chain.contracts, p);
+      const asset = tradingAsset(chain.manifest, p);
+      const held = await tc.clearing.balanceOf(wallet.address, asset.token, asset.tokenId);
+      if (held < units) {
+        throw clearingCoded(
+          "ClearingInsufficientBalance",
+          `The trading account of ${wallet.address} holds ${describeUnits(p, held)} on chain; ${formatAmount(p, units)} were requested.`,
+          { held: held.toString(), requested: units.toString() },
+        );
+      }
+      const receipt = await confirmClearing(() =>
+        tc.clearing.connect(wallet.signer).requestWithdrawal(asset.token, asset.tokenId, units, ZERO_FEE),
+      );
+      let id = 0n;
+      let dueAt = 0n;
+      for (const log of receipt.logs) {
+        if (log.address.toLowerCase() !== tc.address.toLowerCase()) continue;
+        const parsed = tc.clearing.interface.parseLog(log);
+        if (parsed?.name === "WithdrawalRequested") {
+          id = parsed.args[0] as bigint;
+          dueAt = parsed.args[5] as bigint;
+        }
+      }
+      setAmount("");
+      reload();
+      onChange();
+      return t("funds.requested", { id: id.toString(), what: describeUnits(p, units), at: when(dueAt) });
+    });
+  };
+
+  const run = (id: bigint) =>
+    execute.run(async () => {
+      const tc = tradingChain(chain);
+      const r = await tc.clearing.withdrawalRequest(id);
+      if (r.done) {
+        throw clearingCoded("ClearingUnknownWithdrawalRequest", `Withdrawal request ${id} was already paid.`, {
+          requestId: id.toString(),
+        });
+      }
+      const dueAt = r.requestedAt + (await tc.clearing.withdrawalDelay());
+      if (dueAt > (await chainNow(chain))) {
+        throw clearingCoded(
+          "ClearingWithdrawalNotDue",
+          `Withdrawal request ${id} can be executed by you from ${when(dueAt)}; until then it is the exchange's to pay.`,
+          { requestId: id.toString() },
+        );
+      }
+      const receipt = await confirmClearing(() =>
+        tc.clearing.connect(wallet.signer).executeWithdrawalRequest(id, ZERO_FEE),
+      );
+      reload();
+      onChange();
+      return t("funds.executed", { id: id.toString(), block: receipt.blockNumber });
+    });
+
+  return (
+    <Section title={t("funds.escape")}>
+      <p className="muted">{t("funds.escapeIntro")}</p>
+      <form onSubmit={submit} data-testid="escape-form">
+        <ProductFields value={product} onChange={setProduct} testId="escape-product" />
+        <label>
+          {product.kind === "cash" ? t("form.yuan") : t("form.tonnes")}
+          <input
+            data-testid="escape-amount"
+            inputMode="decimal"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="secondary" data-testid="escape-submit" disabled={request.busy}>
+          {t("funds.escapeButton")}
+        </button>
+      </form>
+      <div data-testid="escape-status">
+        <ActionStatus action={request} />
+        <ActionStatus action={execute} />
+      </div>
+      <AsyncView result={result} reload={reload}>
+        {(v) => (
+          <Table
+            testId="escape-requests"
+            empty={t("funds.noRequests")}
+            head={[t("funds.request"), t("funds.units"), t("funds.dueAt"), t("funds.state"), ""]}
+            rows={v.rows.map((r) => [
+              String(r.id),
+              describeUnits(r.product, r.amount),
+              when(r.dueAt),
+              r.done ? t("funds.paid") : t("funds.open"),
+              !r.done && r.dueAt <= v.now ? (
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={execute.busy}
+                  data-testid={`escape-execute-${r.id}`}
+                  onClick={() => void run(r.id)}
+                >
+                  {t("funds.execute")}
+                </button>
+              ) : (
+                ""
+              ),
+            ])}
+          />
+        )}
+      </AsyncView>
+    </Section>
   );
 }
