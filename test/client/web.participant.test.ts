@@ -217,6 +217,20 @@ describe("web portal: the participant's pages (Chromium)", function () {
     await cancel.waitFor({ state: "detached" });
   });
 
+  it("cancels an open order on chain, so that it can never settle", async () => {
+    await tab("Trade");
+    await page.getByTestId("order-quantity").fill("2");
+    await page.getByTestId("order-price").fill("27.50");
+    await page.getByTestId("order-submit").click();
+    const nonce = /^Order nonce (\d+)/.exec(await ok("order-status"))![1]!;
+    await tab("My orders & trades");
+    await page.getByTestId(`order-cancel-chain-${nonce}`).click();
+    expect(await ok("orders-status")).to.match(new RegExp(`Cancelled order nonce ${nonce} on chain`));
+    const clearing = connectClearing(portal.manifest, portal.provider);
+    expect((await clearing.orderState(me, BigInt(nonce)))[1]).to.equal(true);
+    expect((await api.orders(me)).find((o) => o.nonce === BigInt(nonce))?.status).to.equal("cancelled");
+  });
+
   it("shows the bought allowances in the trading account after settlement, then withdraws them into the registry wallet", async () => {
     const registryBefore = await registryBalance(me);
     await tab("Holdings");

@@ -1,7 +1,10 @@
 import { useTranslation } from "react-i18next";
 import { clientError } from "../../../../../sdk/client-errors";
 import type { OrderView } from "../../../../../sdk/exchange-api";
-import { signCancel, type Cancel } from "../../../../../sdk/orders";
+import { confirmClearing } from "../../../../../sdk/clearing";
+import { DomainError } from "../../../../../sdk/errors";
+import { signCancel, TIME_IN_FORCE, type Cancel, type Order, type TimeInForceName } from "../../../../../sdk/orders";
+import { ZERO_FEE } from "../../../../../sdk/send";
 import { ActionStatus, AsyncView, Section, Table, useAction, useAsync } from "../../components/ui";
 import { exchangeApi } from "../../lib/exchange";
 import { shortAddress, tonnes, when, yuan } from "../../lib/format";
@@ -51,6 +54,46 @@ export function Orders({ wallet }: { wallet: ConnectedWallet }) {
       return t("orders.cancelled", { nonce: cancelled.nonce.toString(), filled: tonnes(cancelled.filled) });
     });
 
+  // On chain (Clearing.cancelOrder): the order can never settle, whatever the exchange does; then
+  // the exchange is asked to take it out of its book (best effort), as `ets order cancel --on-chain`.
+  const cancelOnChain = (o: OrderView) =>
+    cancel.run(async () => {
+      const tc = tradingChain(chain);
+      const [, finished] = await tc.clearing.orderState(wallet.address, o.nonce);
+      if (finished) {
+        throw clientError(
+          "ORDER_NOT_OPEN",
+          `Order nonce ${o.nonce} is already finished on chain (filled, cancelled, or below your minimum nonce).`,
+          { nonce: o.nonce.toString() },
+        );
+      }
+      const order: Order = {
+        trader: wallet.address,
+        token: o.token,
+        tokenId: o.tokenId,
+        isBuy: o.side === "buy",
+        price: o.price,
+        quantity: o.quantity,
+        timeInForce: TIME_IN_FORCE[o.timeInForce as TimeInForceName] ?? 0,
+        nonce: o.nonce,
+        expiry: o.expiry,
+      };
+      const receipt = await confirmClearing(() => tc.clearing.connect(wallet.signer).cancelOrder(order, ZERO_FEE));
+      const c: Cancel = {
+        trader: wallet.address,
+        nonce: o.nonce,
+        expiry: BigInt(Math.floor(Date.now() / 1000)) + CANCEL_TTL,
+      };
+      await exchangeApi()
+        .cancel(c, await signCancel(wallet.signer, tc.domain, c))
+        .catch((err: unknown) => {
+          // The exchange follows on-chain cancellations too: it may have been first.
+          if (!(err instanceof DomainError && err.code === "ORDER_NOT_OPEN")) throw err;
+        });
+      reload();
+      return t("orders.cancelledOnChain", { nonce: o.nonce.toString(), block: receipt.blockNumber });
+    });
+
   return (
     <AsyncView result={result} reload={reload}>
       {(v) => (
@@ -86,15 +129,27 @@ export function Orders({ wallet }: { wallet: ConnectedWallet }) {
                 </span>,
                 when(o.acceptedAt),
                 o.status === "open" ? (
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={cancel.busy}
-                    data-testid={`order-cancel-${o.nonce}`}
-                    onClick={() => void cancelOrder(o)}
-                  >
-                    {t("orders.cancel")}
-                  </button>
+                  <span className="row-actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={cancel.busy}
+                      data-testid={`order-cancel-${o.nonce}`}
+                      onClick={() => void cancelOrder(o)}
+                    >
+                      {t("orders.cancel")}
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={cancel.busy}
+                      data-testid={`order-cancel-chain-${o.nonce}`}
+                      title={t("orders.onChainHelp")}
+                      onClick={() => void cancelOnChain(o)}
+                    >
+                      {t("orders.cancelOnChain")}
+                    </button>
+                  </span>
                 ) : (
                   ""
                 ),
