@@ -69,7 +69,11 @@ export function TradingAccount({ wallet, refresh = 0 }: { wallet: ConnectedWalle
               t("funds.onChain"),
             ]}
             rows={a.rows.map((r) => [
-              productLabel(r.product),
+              r.product.kind === "cash"
+                ? t("kind.cash")
+                : r.product.kind === "ccer"
+                  ? `CCER-${r.product.batch}`
+                  : productLabel(r.product),
               formatAmount(r.product, r.position.balance),
               formatAmount(r.product, r.position.reserved),
               formatAmount(r.product, r.position.available),
