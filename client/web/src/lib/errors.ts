@@ -1,4 +1,5 @@
 import { DomainError, toDomainError } from "../../../../sdk/errors";
+import type { WebErrorCode } from "./error-catalogue";
 
 /** A failure as the portal shows it: a stable code and a sentence. */
 export interface Problem {
@@ -18,11 +19,11 @@ export function describeError(err: unknown): Problem {
     rejectedInWallet(err) ||
     (err instanceof DomainError && err.code === "UNEXPECTED" && rejectedInWallet(err.cause))
   ) {
-    return { code: "WALLET_REJECTED", message: "The signature was declined in the wallet; nothing was sent." };
+    return problem("WALLET_REJECTED", "The signature was declined in the wallet; nothing was sent.");
   }
   if (err instanceof DomainError) return { code: err.code, message: err.message };
   if (err instanceof TypeError && /fetch|network/i.test(err.message)) {
-    return { code: "PORTAL_UNREACHABLE", message: "The portal's server cannot be reached; check the connection." };
+    return problem("PORTAL_UNREACHABLE", "The portal's server cannot be reached; check the connection.");
   }
   const d = toDomainError(err);
   return { code: d.code, message: d.message };
@@ -33,7 +34,11 @@ function rejectedInWallet(err: unknown): boolean {
   return e?.code === "ACTION_REJECTED" || e?.code === 4001 || e?.info?.error?.code === 4001;
 }
 
-/** An error answered by the portal's services (`{ error: { code, message } }`). */
+function problem(code: WebErrorCode, message: string): Problem {
+  return { code, message };
+}
+
+/** An error with a code: answered by the portal's services (`{ error: { code, message } }`), or the portal's own. */
 export class ServiceError extends Error {
   constructor(
     readonly code: string,
@@ -41,4 +46,9 @@ export class ServiceError extends Error {
   ) {
     super(message);
   }
+}
+
+/** One of the portal's own errors (WEB_ERRORS). */
+export function webError(code: WebErrorCode, message: string): ServiceError {
+  return new ServiceError(code, message);
 }
