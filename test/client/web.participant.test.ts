@@ -442,6 +442,28 @@ describe("web portal: the participant's pages (Chromium)", function () {
     }
   });
 
+  it("transfers immediately to a trusted account once its trust delay has passed", async () => {
+    await tab("Trusted accounts");
+    await page.getByTestId("trusted-account").fill(other);
+    await page.getByTestId("trusted-submit").click();
+    await ok("trusted-status");
+    // Chain time past the trust delay (26 h by default).
+    const delay = await portal.contracts.rules.trustDelay();
+    await portal.provider.send("evm_increaseTime", [Number(delay) + 60]);
+    await portal.provider.send("evm_mine", []);
+
+    const before = await registryBalance(other);
+    await tab("Transfers");
+    await page.getByTestId("transfer-product-kind").selectOption("allowance");
+    await page.getByTestId("transfer-product-id").fill("2013");
+    await page.getByTestId("transfer-to").fill(other);
+    await page.getByTestId("transfer-preview").getByText("the transfer is immediate").waitFor();
+    await page.getByTestId("transfer-amount").fill("3");
+    await page.getByTestId("transfer-submit").click();
+    expect(await ok("transfer-status")).to.match(/Transferred 3 t of TJEA13 to .*: immediate/);
+    expect(await registryBalance(other)).to.equal(before + 3n);
+  });
+
   it("fits every participant page on a phone's screen", async () => {
     const context = await portal.browser.newContext({ viewport: { width: 390, height: 844 } });
     await context.addInitScript(() => localStorage.setItem("ets.language", "zh-CN"));
