@@ -61,7 +61,6 @@ function Chart({ bars }: { bars: MarketDay[] }) {
     const chart: IChartApi = createChart(box.current, {
       autoSize: true,
       layout: { background: { type: ColorType.Solid, color: "#ffffff" }, textColor: "#1d2733" },
-      localization: { priceFormatter: (fen: number) => `¥${formatYuan(BigInt(Math.round(fen)))}` },
       rightPriceScale: { borderVisible: false },
       timeScale: { borderVisible: false },
     });
@@ -72,6 +71,12 @@ function Chart({ bars }: { bars: MarketDay[] }) {
       wickUpColor: "#c62828",
       wickDownColor: "#1b7f3b",
       borderVisible: false,
+      // Prices are fen; the axis shows yuan. (The volume pane keeps its own format: tonnes.)
+      priceFormat: {
+        type: "custom",
+        minMove: 1,
+        formatter: (fen: number) => `¥${formatYuan(BigInt(Math.round(fen)))}`,
+      },
     });
     candles.setData(
       bars.map((b) => ({
