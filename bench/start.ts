@@ -31,6 +31,16 @@ const percentile = (xs: number[], p: number): number => {
 };
 const round = (x: number, digits = 0): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** `npm start`'s environment for a run in `dataDir`: free ports for every service. */
+async function startEnv(dataDir: string): Promise<Record<string, string>> {
+  return {
+    ETS_DATA_DIR: dataDir,
+    ETS_RPC_PORT: String(await freePort()),
+    ETS_EXCHANGE_PORT: "0",
+    ETS_INDEXER_PORT: "0",
+    ETS_WEB_PORT: "0",
+  };
+}
 async function stop(p: StartProcess): Promise<void> {
   p.signalGroup("SIGINT");
   const exit = await p.exited;
@@ -91,27 +101,14 @@ async function main(): Promise<void> {
     let dataDir = "";
     for (let i = 0; i < RUNS; i++) {
       dataDir = path.join(root, `run-${i}`);
-      const env = {
-        ETS_DATA_DIR: dataDir,
-        ETS_RPC_PORT: String(await freePort()),
-        ETS_EXCHANGE_PORT: "0",
-        ETS_INDEXER_PORT: "0",
-        ETS_WEB_PORT: "0",
-      };
-      const p = launchStart(env);
+      const p = launchStart(await startEnv(dataDir));
       const ready = await p.ready;
       if (!ready.firstStart) throw new Error("expected a first start");
       firstStartMs.push(ready.elapsedMs);
       console.log(`first start ${i + 1}/${RUNS}: ${(ready.elapsedMs / 1000).toFixed(1)} s`);
       await stop(p);
     }
-    const env = {
-      ETS_DATA_DIR: dataDir,
-      ETS_RPC_PORT: String(await freePort()),
-      ETS_EXCHANGE_PORT: "0",
-      ETS_INDEXER_PORT: "0",
-      ETS_WEB_PORT: "0",
-    };
+    const env = await startEnv(dataDir);
     let last: StartProcess | undefined;
     for (let i = 0; i < RUNS; i++) {
       const p = launchStart(env);

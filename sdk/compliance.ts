@@ -470,7 +470,7 @@ export async function checkCancellation(
 ): Promise<{ entityId: bigint; allowances: bigint; offsets: bigint }> {
   checkItems(items);
   for (const field of ["beneficiary", "purpose"] as const) {
-    const bytes = Buffer.byteLength(texts[field], "utf8");
+    const bytes = new TextEncoder().encode(texts[field]).length;
     if (bytes === 0 || bytes > MAX_CERTIFICATE_TEXT) {
       throw chainCoded(
         "ComplianceInvalidText",
@@ -719,7 +719,7 @@ export async function checkReportSubmission(
       throw chainCoded("ReportingInvalidField", `The ${field} must not be zero.`, { field });
     }
   }
-  const uriBytes = Buffer.byteLength(submission.uri, "utf8");
+  const uriBytes = new TextEncoder().encode(submission.uri).length;
   if (uriBytes > MAX_REPORT_URI) {
     throw chainCoded(
       "ReportingInvalidField",

@@ -8,6 +8,7 @@ import { CHAIN_ERRORS } from "../../sdk/errors";
 import { CLIENT_ERRORS } from "../../sdk/client-errors";
 import { EXCHANGE_ERRORS } from "../../server/api/error-catalogue";
 import { INDEXER_ERRORS } from "../../indexer/errors";
+import { WEB_ERRORS } from "../../client/web/src/lib/error-catalogue";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const ERROR_DOC = path.join(ROOT, "docs", "error-codes.md");
@@ -55,7 +56,8 @@ export function renderErrorDoc(): string {
     'prints `error [CODE]: sentence` (or `{ "error": { "code", "message" } }` with `--json`); the',
     'exchange answers `{ "error": { "code", "message" } }` with the HTTP status shown. Nothing is',
     "changed when an error is reported. This file is generated from the catalogues",
-    "(`sdk/errors.ts`, `sdk/client-errors.ts`, `server/api/error-catalogue.ts`, `indexer/errors.ts`) by",
+    "(`sdk/errors.ts`, `sdk/client-errors.ts`, `server/api/error-catalogue.ts`, `indexer/errors.ts`,",
+    "`client/web/src/lib/error-catalogue.ts`) by",
     "`npm run docs:errors`; a test keeps it current.",
     "",
     "## Contract errors",
@@ -112,6 +114,19 @@ export function renderErrorDoc(): string {
     "| --- | --- | --- |",
   );
   for (const [code, spec] of Object.entries(INDEXER_ERRORS).sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`| \`${code}\` | ${spec.kind} | ${cell(spec.help)} |`);
+  }
+  lines.push(
+    "",
+    "## Web portal errors",
+    "",
+    "Shown by the web portal (code and sentence under the form or page) or answered by its server's",
+    'proxies as `{ "error": { "code", "message" } }`. The portal shows every other code as it comes.',
+    "",
+    "| code | kind | why, and how to fix it |",
+    "| --- | --- | --- |",
+  );
+  for (const [code, spec] of Object.entries(WEB_ERRORS).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`| \`${code}\` | ${spec.kind} | ${cell(spec.help)} |`);
   }
   lines.push(

@@ -148,3 +148,56 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+export interface InjectedWalletStub {
+  /** The account the stub wallet reports. */
+  address: string;
+  /** The chain id it reports (hex), e.g. `0x1` for a wallet on the wrong chain. */
+  chainId: string;
+  /** Methods the person "declines" (EIP-1193 error 4001), e.g. `personal_sign`. */
+  reject?: string[];
+}
+
+/**
+ * An EIP-1193 wallet in the page (`window.ethereum`) standing in for a browser extension such as
+ * MetaMask: it reports `address` on `chainId`, declines the methods in `reject` with error 4001,
+ * records switch requests in `window.__walletCalls`, and forwards reads to the portal's `/rpc`.
+ */
+export async function injectWallet(context: BrowserContext, stub: InjectedWalletStub): Promise<void> {
+  await context.addInitScript((s: InjectedWalletStub) => {
+    const calls: { method: string; params?: unknown }[] = [];
+    (window as unknown as { __walletCalls: typeof calls }).__walletCalls = calls;
+    let chainId = s.chainId;
+    (window as unknown as { ethereum: unknown }).ethereum = {
+      isMetaMask: true,
+      on() {},
+      removeListener() {},
+      async request({ method, params }: { method: string; params?: unknown[] }) {
+        calls.push({ method, params });
+        if (s.reject?.includes(method)) throw Object.assign(new Error("User rejected the request."), { code: 4001 });
+        switch (method) {
+          case "eth_requestAccounts":
+          case "eth_accounts":
+            return [s.address];
+          case "eth_chainId":
+            return chainId;
+          case "net_version":
+            return String(parseInt(chainId, 16));
+          case "wallet_switchEthereumChain":
+            chainId = (params?.[0] as { chainId: string }).chainId;
+            return null;
+          default: {
+            const res = await fetch("/rpc", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params ?? [] }),
+            });
+            const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+            if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
+            return body.result;
+          }
+        }
+      },
+    };
+  }, stub);
+}

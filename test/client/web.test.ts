@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { keystoreAddress } from "../../scripts/lib/keystore";
 import {
   connectKeystore,
+  injectWallet,
   openPage,
   PASSWORD,
   requireChromium,
@@ -121,6 +122,35 @@ describe("web portal: shell, wallet and holdings (Chromium)", function () {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).to.be.at.most(0);
     await screenshot(page, "participant-holdings-phone");
+    await context.close();
+  });
+
+  it("refuses a browser wallet on another chain, then connects once it switched", async () => {
+    const { context, page } = await openPage(portal);
+    const address = keystoreAddress(portal.walletFile("entity-1004"))!;
+    await injectWallet(context, { address, chainId: "0x1" });
+    await page.goto(`${portal.url}/#/participant/holdings`);
+    await page.getByRole("button", { name: "Connect browser wallet" }).click();
+    await page.locator('[data-code="WRONG_CHAIN"]').waitFor();
+    expect(await page.getByTestId("wallet-badge").count()).to.equal(0);
+    await page.getByRole("button", { name: "Switch the wallet to this chain" }).click();
+    await page.getByTestId("wallet-badge").waitFor();
+    const calls = await page.evaluate(
+      () => (window as unknown as { __walletCalls: { method: string }[] }).__walletCalls,
+    );
+    expect(calls.map((c) => c.method)).to.include("wallet_switchEthereumChain");
+    await page.getByTestId("holdings-allowances").waitFor();
+    await context.close();
+  });
+
+  it("says so when the person declines to connect in the browser wallet", async () => {
+    const { context, page } = await openPage(portal);
+    const address = keystoreAddress(portal.walletFile("entity-1004"))!;
+    await injectWallet(context, { address, chainId: "0x7a69", reject: ["eth_requestAccounts"] });
+    await page.goto(`${portal.url}/#/participant/holdings`);
+    await page.getByRole("button", { name: "Connect browser wallet" }).click();
+    await page.locator('[data-code="WALLET_REJECTED"]').waitFor();
+    expect(await page.getByTestId("wallet-badge").count()).to.equal(0);
     await context.close();
   });
 });

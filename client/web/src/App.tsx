@@ -1,3 +1,4 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { HashRouter, NavLink, Route, Routes } from "react-router";
 import { AsyncView, useAsync } from "./components/ui";
@@ -40,7 +41,17 @@ function Header() {
   );
 }
 
+const queryClient = new QueryClient();
+
 export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Portal />
+    </QueryClientProvider>
+  );
+}
+
+function Portal() {
   const { result, reload } = useAsync(async () => connectChain(await loadPortalConfig()), []);
   return (
     <AsyncView result={result} reload={reload}>

@@ -4,6 +4,7 @@ import type { Database } from "../../store/schema";
 import { bigintArg, block as blockArg, decodeCursor, encodeCursor, first as firstArg, indexedBlock } from "../args";
 import { upper } from "../mappers";
 import type { GraphQLContext } from "./context";
+import { toConnection } from "./lists";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- joins of three versioned tables read at a block */
 type Q = any;
@@ -175,31 +176,30 @@ export const boardResolvers = {
         .orderBy("c.entity_id")
         .limit(n + 1)
         .execute();
-      const edges = rows.slice(0, n).map((r: any) => {
-        const done = r.allowances_surrendered + r.offsets_surrendered;
-        return {
-          cursor: encodeCursor("complianceBoardEntities", [r.entity_id.toString()]),
-          node: {
-            entityId: r.entity_id,
-            name: r.name,
-            sector: upper(r.sector),
-            status: upper(r.status),
-            reportStatus: upper(r.report_status ?? "none"),
-            obligation: r.obligation,
-            allowancesSurrendered: r.allowances_surrendered,
-            offsetsSurrendered: r.offsets_surrendered,
-            surrendered: done,
-            outstanding: r.obligation !== null && r.obligation > done ? r.obligation - done : 0n,
-            shortfall: r.shortfall,
-            fine: r.fine,
-          },
-        };
-      });
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-        totalCount: async () => Number((await counted.select(sql`count(*)`.as("n")).executeTakeFirstOrThrow()).n),
-      };
+      return toConnection(
+        rows,
+        n,
+        (r: any) => encodeCursor("complianceBoardEntities", [r.entity_id.toString()]),
+        (page) =>
+          page.map((r: any) => {
+            const done = r.allowances_surrendered + r.offsets_surrendered;
+            return {
+              entityId: r.entity_id,
+              name: r.name,
+              sector: upper(r.sector),
+              status: upper(r.status),
+              reportStatus: upper(r.report_status ?? "none"),
+              obligation: r.obligation,
+              allowancesSurrendered: r.allowances_surrendered,
+              offsetsSurrendered: r.offsets_surrendered,
+              surrendered: done,
+              outstanding: r.obligation !== null && r.obligation > done ? r.obligation - done : 0n,
+              shortfall: r.shortfall,
+              fine: r.fine,
+            };
+          }),
+        async () => Number((await counted.select(sql`count(*)`.as("n")).executeTakeFirstOrThrow()).n),
+      );
     },
   },
 };

@@ -4,6 +4,7 @@ import { versionsAt } from "../../store/versioned";
 import { address, bigintArg, block as blockArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import * as map from "../mappers";
 import type { GraphQLContext } from "./context";
+import { countOf, toConnection } from "./lists";
 
 interface EntityWhere {
   category?: string;
@@ -105,7 +106,6 @@ export const entityResolvers = {
             : exists(position(statuses));
         });
       }
-      const total = await q.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
       const after = decodeCursor("entities", args.after);
       let page = q.selectAll();
       if (after) page = page.where("entity_id", dir === "asc" ? ">" : "<", bigintArg(after[0], "cursor"));
@@ -113,14 +113,13 @@ export const entityResolvers = {
         .orderBy("entity_id", dir)
         .limit(n + 1)
         .execute();
-      const edges = rows
-        .slice(0, n)
-        .map((r) => ({ cursor: encodeCursor("entities", [r.entity_id.toString()]), node: map.entity(r) }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-        totalCount: Number(total.n),
-      };
+      return toConnection(
+        rows,
+        n,
+        (r) => encodeCursor("entities", [r.entity_id.toString()]),
+        (page) => page.map(map.entity),
+        countOf(q),
+      );
     },
     entity: async (_: unknown, args: { id: bigint }, ctx: GraphQLContext) => {
       const row = await ctx.store.db

@@ -27,19 +27,30 @@ export function inList(q: Query, column: string, list: readonly unknown[]): Quer
   return list.length ? q.where(column, "in", list) : q.where(sql<boolean>`1 = 0`);
 }
 
-function connection<R, N>(
+/** The count of `q`'s rows, run only when called (a `totalCount` that is not selected costs nothing). */
+export function countOf(q: Query): () => Promise<number> {
+  return async () => Number((await q.select((eb: any) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+}
+
+/**
+ * A Relay connection from `rows` fetched with `limit(n + 1)`: the extra row only says that there is
+ * a next page. `nodes` maps the page's rows (at once, so it may batch lookups); `count` is
+ * `totalCount`, run only when selected.
+ */
+export async function toConnection<R, N>(
   rows: R[],
   n: number,
   cursorOf: (r: R) => string,
-  map: (r: R) => N,
-  count: Query,
-): Connection<N> {
-  const edges = rows.slice(0, n).map((r) => ({ cursor: cursorOf(r), node: map(r) }));
+  nodes: (page: R[]) => N[] | Promise<N[]>,
+  count: () => Promise<number>,
+): Promise<Connection<N>> {
+  const page = rows.slice(0, n);
+  const mapped = await nodes(page);
+  const edges = page.map((r, i) => ({ cursor: cursorOf(r), node: mapped[i]! }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-    totalCount: async () =>
-      Number((await count.select((eb: any) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n),
+    totalCount: count,
   };
 }
 
@@ -78,12 +89,12 @@ export async function factPage<N>(
     .orderBy("f.log_index", dir)
     .limit(n + 1)
     .execute();
-  return connection(
+  return toConnection(
     rows,
     n,
     (r: any) => encodeCursor(list, [r.block_number.toString(), r.log_index.toString()]),
-    map,
-    base,
+    (page) => page.map(map),
+    countOf(base),
   );
 }
 
@@ -108,5 +119,11 @@ export async function currentPage<N>(
     .orderBy(key, dir)
     .limit(n + 1)
     .execute();
-  return connection(rows, n, (r: any) => encodeCursor(list, [r[key].toString()]), map, base);
+  return toConnection(
+    rows,
+    n,
+    (r: any) => encodeCursor(list, [r[key].toString()]),
+    (page) => page.map(map),
+    countOf(base),
+  );
 }

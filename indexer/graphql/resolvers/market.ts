@@ -7,6 +7,7 @@ import type { MarketDayTable, TradeTable } from "../../store/schema";
 import { address, bigintArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import * as map from "../mappers";
 import type { GraphQLContext } from "./context";
+import { countOf, toConnection } from "./lists";
 
 const TOKEN_OF: Record<string, string> = { AllowanceToken: "ALLOWANCE", OffsetToken: "CCER", CashToken: "CASH" };
 
@@ -212,7 +213,6 @@ export function createMarketResolvers(opts: MarketOptions) {
             .executeTakeFirst();
           q = q.where("block_number", "<=", last ? last.number : -1n);
         }
-        const total = await q.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
         const after = decodeCursor("trades", args.after);
         let page = q.selectAll();
         if (after) {
@@ -228,15 +228,13 @@ export function createMarketResolvers(opts: MarketOptions) {
           .orderBy("log_index", dir)
           .limit(n + 1)
           .execute();
-        const edges = (await withEntities(ctx.store, rows.slice(0, n))).map((r) => ({
-          cursor: encodeCursor("trades", [r.block_number.toString(), r.log_index.toString()]),
-          node: trade(r, tz),
-        }));
-        return {
-          edges,
-          pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-          totalCount: Number(total.n),
-        };
+        return toConnection(
+          rows,
+          n,
+          (r) => encodeCursor("trades", [r.block_number.toString(), r.log_index.toString()]),
+          async (page) => (await withEntities(ctx.store, page)).map((r) => trade(r, tz)),
+          countOf(q),
+        );
       },
 
       trade: async (_: unknown, args: { id: unknown }, ctx: GraphQLContext) => {

@@ -6,6 +6,7 @@ import type { AlertTable } from "../../store/schema";
 import { address, bigintArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import type { GraphQLContext } from "./context";
 import { productKey, type trade } from "./market";
+import { countOf, toConnection } from "./lists";
 
 const TOKEN_OF: Record<string, string> = { AllowanceToken: "ALLOWANCE", OffsetToken: "CCER", CashToken: "CASH" };
 
@@ -103,7 +104,6 @@ export function createSupervisionResolvers(pubsub: LivePubSub) {
         if (w.account) q = q.where("account", "=", address(w.account, "where.account"));
         if (set(w.block_gt)) q = q.where("block_number", ">", BigInt(w.block_gt));
         if (set(w.block_lt)) q = q.where("block_number", "<", BigInt(w.block_lt));
-        const total = await q.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
         const after = decodeCursor("alerts", args.after);
         let page = q.selectAll();
         if (after) {
@@ -133,15 +133,13 @@ export function createSupervisionResolvers(pubsub: LivePubSub) {
           .orderBy("subject", dir)
           .limit(n + 1)
           .execute();
-        const edges = rows.slice(0, n).map((r) => ({
-          cursor: encodeCursor("alerts", [r.block_number.toString(), r.log_index.toString(), r.rule, r.subject]),
-          node: alert(r),
-        }));
-        return {
-          edges,
-          pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-          totalCount: Number(total.n),
-        };
+        return toConnection(
+          rows,
+          n,
+          (r) => encodeCursor("alerts", [r.block_number.toString(), r.log_index.toString(), r.rule, r.subject]),
+          (page) => page.map(alert),
+          countOf(q),
+        );
       },
 
       verifiers: async (_: unknown, args: { year: number }, ctx: GraphQLContext) => {

@@ -3,6 +3,7 @@ import type { Database } from "../../store/schema";
 import { address, bigintArg, decodeCursor, encodeCursor, first as firstArg } from "../args";
 import * as map from "../mappers";
 import type { GraphQLContext } from "./context";
+import { countOf, toConnection } from "./lists";
 
 interface TransferWhere {
   account?: string;
@@ -79,13 +80,11 @@ export const transferResolvers = {
       // the order is the same): PostgreSQL then reads that index rather than scanning the newest
       // transfers of everyone for the account's.
       const leading: ("from" | "to")[] = ["from", "to"];
-      let totalCount = 0;
-      for (const side of sides) {
-        const row = await side(filtered(db.selectFrom("transfers")))
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirstOrThrow();
-        totalCount += Number(row.n);
-      }
+      const count = async () => {
+        let total = 0;
+        for (const side of sides) total += await countOf(side(filtered(db.selectFrom("transfers"))))();
+        return total;
+      };
       const page = sides.map((side, i) =>
         paged(side(filtered(db.selectFrom("transfers"))))
           .selectAll()
@@ -105,15 +104,13 @@ export const transferResolvers = {
               .orderBy("transfer_key", dir)
               .limit(n + 1)
               .execute();
-      const edges = rows.slice(0, n).map((r) => ({
-        cursor: encodeCursor("transfers", [r.created_block.toString(), r.transfer_key]),
-        node: map.transfer(r),
-      }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > n, endCursor: edges[edges.length - 1]?.cursor ?? null },
-        totalCount,
-      };
+      return toConnection(
+        rows,
+        n,
+        (r) => encodeCursor("transfers", [r.created_block.toString(), r.transfer_key]),
+        (page) => page.map(map.transfer),
+        count,
+      );
     },
   },
 };

@@ -1,37 +1,53 @@
 /** Small building blocks shared by every page: loading and error states, sections, tables, actions. */
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useCallback, useId, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError, type Problem } from "../lib/errors";
 
 export type Async<T> =
   { state: "loading"; value?: T } | { state: "ready"; value: T } | { state: "error"; problem: Problem; value?: T };
 
+let nextObjectId = 1;
+const objectIds = new WeakMap<object, number>();
+
+/** A query-key part for any dependency: objects by identity, bigints as text. */
+function keyPart(d: unknown): unknown {
+  if (typeof d === "bigint") return `${d}n`;
+  if ((typeof d === "object" && d !== null) || typeof d === "function") {
+    let id = objectIds.get(d);
+    if (id === undefined) {
+      id = nextObjectId++;
+      objectIds.set(d, id);
+    }
+    return `#${id}`;
+  }
+  return d;
+}
+
 /**
- * Runs `load` when `deps` change (and on `reload()`), keeping the last value while it reloads.
- * `intervalMs` re-runs it periodically (live pages).
+ * Runs `load` (through TanStack Query) when `deps` change and on `reload()`, keeping the last
+ * value while it reloads; `intervalMs` re-runs it periodically (live pages). Each component's
+ * query is its own: two components with the same dependencies never share an answer.
  */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[], intervalMs?: number) {
-  const [result, setResult] = useState<Async<T>>({ state: "loading" });
-  const [tick, setTick] = useState(0);
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  useEffect(() => {
-    let live = true;
-    setResult((r) => ({ state: "loading", value: r.value }));
-    loadRef.current().then(
-      (value) => live && setResult({ state: "ready", value }),
-      (err: unknown) => live && setResult((r) => ({ state: "error", problem: describeError(err), value: r.value })),
-    );
-    return () => {
-      live = false;
-    };
-  }, [...deps, tick]);
-  useEffect(() => {
-    if (!intervalMs) return;
-    const id = setInterval(() => setTick((t) => t + 1), intervalMs);
-    return () => clearInterval(id);
-  }, [intervalMs]);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const id = useId();
+  const query = useQuery({
+    queryKey: [id, ...deps.map(keyPart)],
+    queryFn: load,
+    placeholderData: keepPreviousData,
+    refetchInterval: intervalMs ?? false,
+    retry: false,
+    refetchOnWindowFocus: false,
+    gcTime: 0,
+  });
+  const value = query.data;
+  const result: Async<T> = query.isError
+    ? { state: "error", problem: describeError(query.error), value }
+    : query.isSuccess && !query.isPlaceholderData
+      ? { state: "ready", value: query.data }
+      : { state: "loading", value };
+  const { refetch } = query;
+  const reload = useCallback(() => void refetch(), [refetch]);
   return { result, reload };
 }
 

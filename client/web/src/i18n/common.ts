@@ -34,6 +34,16 @@ const en = {
     down: "not running",
   },
   needWallet: "Connect a wallet to continue.",
+  market: {
+    noTrades: "{{product}} has not traded yet.",
+    day: "Day",
+    open: "Open",
+    high: "High",
+    low: "Low",
+    close: "Close (VWAP)",
+    volume: "Volume (t)",
+    trades: "Trades",
+  },
 };
 
 const zh: typeof en = {
@@ -70,6 +80,16 @@ const zh: typeof en = {
     down: "未运行",
   },
   needWallet: "请先连接钱包。",
+  market: {
+    noTrades: "{{product}} 尚无成交。",
+    day: "交易日",
+    open: "开盘",
+    high: "最高",
+    low: "最低",
+    close: "收盘（成交均价）",
+    volume: "成交量（吨）",
+    trades: "成交笔数",
+  },
 };
 
 export default { en, zh };

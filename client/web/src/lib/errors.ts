@@ -1,4 +1,5 @@
 import { DomainError, toDomainError } from "../../../../sdk/errors";
+import type { WebErrorCode } from "./error-catalogue";
 
 /** A failure as the portal shows it: a stable code and a sentence. */
 export interface Problem {
@@ -12,20 +13,32 @@ export interface Problem {
  */
 export function describeError(err: unknown): Problem {
   if (err instanceof ServiceError) return { code: err.code, message: err.message };
-  if (err instanceof DomainError) return { code: err.code, message: err.message };
-  const e = err as { code?: unknown; message?: unknown; info?: { error?: { code?: unknown } } } | undefined;
-  // EIP-1193 4001 / ethers ACTION_REJECTED: the person declined in their wallet.
-  if (e?.code === "ACTION_REJECTED" || e?.code === 4001 || e?.info?.error?.code === 4001) {
-    return { code: "WALLET_REJECTED", message: "The signature was declined in the wallet; nothing was sent." };
+  // EIP-1193 4001 / ethers ACTION_REJECTED: the person declined in their wallet (also when the
+  // SDK's `confirm` wrapped the refusal of a transaction as an unexpected error).
+  if (
+    rejectedInWallet(err) ||
+    (err instanceof DomainError && err.code === "UNEXPECTED" && rejectedInWallet(err.cause))
+  ) {
+    return problem("WALLET_REJECTED", "The signature was declined in the wallet; nothing was sent.");
   }
+  if (err instanceof DomainError) return { code: err.code, message: err.message };
   if (err instanceof TypeError && /fetch|network/i.test(err.message)) {
-    return { code: "PORTAL_UNREACHABLE", message: "The portal's server cannot be reached; check the connection." };
+    return problem("PORTAL_UNREACHABLE", "The portal's server cannot be reached; check the connection.");
   }
   const d = toDomainError(err);
   return { code: d.code, message: d.message };
 }
 
-/** An error answered by the portal's services (`{ error: { code, message } }`). */
+function rejectedInWallet(err: unknown): boolean {
+  const e = err as { code?: unknown; info?: { error?: { code?: unknown } } } | undefined;
+  return e?.code === "ACTION_REJECTED" || e?.code === 4001 || e?.info?.error?.code === 4001;
+}
+
+function problem(code: WebErrorCode, message: string): Problem {
+  return { code, message };
+}
+
+/** An error with a code: answered by the portal's services (`{ error: { code, message } }`), or the portal's own. */
 export class ServiceError extends Error {
   constructor(
     readonly code: string,
@@ -33,4 +46,9 @@ export class ServiceError extends Error {
   ) {
     super(message);
   }
+}
+
+/** One of the portal's own errors (WEB_ERRORS). */
+export function webError(code: WebErrorCode, message: string): ServiceError {
+  return new ServiceError(code, message);
 }

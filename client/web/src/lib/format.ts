@@ -1,3 +1,4 @@
+import i18n from "../i18n";
 import { formatYuan, productName } from "../../../../sdk/units";
 
 /** Whole tonnes with thousands separators (integers only, never floats). */
@@ -19,9 +20,9 @@ export function shortAddress(a: string): string {
   return `${a.slice(0, 6)}…${a.slice(-4)}`;
 }
 
-/** Unix seconds as local date and time. */
+/** Unix seconds as local date and time, in the page's language. */
 export function when(seconds: bigint | number | string): string {
   const s = Number(seconds);
   if (!s) return "—";
-  return new Date(s * 1000).toLocaleString();
+  return new Date(s * 1000).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" });
 }

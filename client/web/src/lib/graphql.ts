@@ -1,4 +1,4 @@
-import { ServiceError } from "./errors";
+import { ServiceError, webError } from "./errors";
 
 /** One GraphQL request to the indexer behind `/graphql`; the first error becomes a ServiceError. */
 export async function gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
@@ -26,8 +26,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   if (body?.error) throw new ServiceError(body.error.code, body.error.message);
   const first = body?.errors?.[0];
   if (first) throw new ServiceError(first.extensions?.code ?? "GRAPHQL_ERROR", first.message);
-  if (!res.ok || !body?.data)
-    throw new ServiceError("INDEXER_BAD_RESPONSE", `The indexer answered HTTP ${res.status}.`);
+  if (!res.ok || !body?.data) throw webError("INDEXER_BAD_RESPONSE", `The indexer answered HTTP ${res.status}.`);
   return body.data;
 }
 

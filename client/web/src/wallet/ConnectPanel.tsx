@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ActionStatus, useAction } from "../components/ui";
-import { ServiceError } from "../lib/errors";
+import { webError } from "../lib/errors";
 import { useWallet } from "./WalletContext";
 
 /** Connect a wallet: a keystore file unlocked in the browser, or an injected wallet. */
@@ -17,7 +17,7 @@ export function ConnectPanel() {
   const unlock = (e: FormEvent) => {
     e.preventDefault();
     void keystore.run(async () => {
-      if (!file) throw new ServiceError("KEYSTORE_INVALID", t("chooseFile"));
+      if (!file) throw webError("KEYSTORE_INVALID", t("chooseFile"));
       const json = await file.text();
       setProgress(0);
       try {

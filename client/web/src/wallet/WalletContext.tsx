@@ -10,7 +10,7 @@ import { loginToIndexer } from "../../../../sdk/indexer-login";
 import { accountStatus } from "../../../../sdk/preflight";
 import { Roles } from "../../../../sdk/roles";
 import type { Chain } from "../lib/chain";
-import { ServiceError } from "../lib/errors";
+import { webError } from "../lib/errors";
 
 declare global {
   interface Window {
@@ -85,19 +85,18 @@ export function WalletProvider({ chain, children }: { chain: Chain; children: Re
       try {
         parsed = JSON.parse(json);
       } catch {
-        throw new ServiceError("KEYSTORE_INVALID", "The file is not a keystore (JSON) file.");
+        throw webError("KEYSTORE_INVALID", "The file is not a keystore (JSON) file.");
       }
       if (!parsed || typeof parsed !== "object" || !("crypto" in parsed || "Crypto" in parsed)) {
-        throw new ServiceError("KEYSTORE_INVALID", "The file is not an encrypted keystore (no `crypto` section).");
+        throw webError("KEYSTORE_INVALID", "The file is not an encrypted keystore (no `crypto` section).");
       }
       let w: Wallet;
       try {
         w = (await Wallet.fromEncryptedJson(json, password, onProgress)) as Wallet;
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        if (/password/i.test(msg))
-          throw new ServiceError("WRONG_PASSWORD", "The password does not unlock this keystore.");
-        throw new ServiceError("KEYSTORE_INVALID", `The keystore cannot be read: ${msg}`);
+        if (/password/i.test(msg)) throw webError("WRONG_PASSWORD", "The password does not unlock this keystore.");
+        throw webError("KEYSTORE_INVALID", `The keystore cannot be read: ${msg}`);
       }
       const signer = w.connect(chain.provider);
       setWallet(await describe(chain, "keystore", signer));
@@ -108,7 +107,7 @@ export function WalletProvider({ chain, children }: { chain: Chain; children: Re
   const connectInjected = useCallback(async () => {
     const eth = window.ethereum;
     if (!eth) {
-      throw new ServiceError(
+      throw webError(
         "NO_INJECTED_WALLET",
         "No browser wallet was found. Install one (such as MetaMask) or use a keystore file.",
       );
@@ -117,7 +116,7 @@ export function WalletProvider({ chain, children }: { chain: Chain; children: Re
     await provider.send("eth_requestAccounts", []);
     const network = await provider.getNetwork();
     if (network.chainId !== BigInt(chain.config.chainId)) {
-      throw new ServiceError(
+      throw webError(
         "WRONG_CHAIN",
         `The wallet is on chain ${network.chainId}, but this scheme runs on chain ${chain.config.chainId}. Switch the wallet's network.`,
       );
@@ -172,7 +171,7 @@ export function WalletProvider({ chain, children }: { chain: Chain; children: Re
   }, [chain, wallet]);
 
   const indexerToken = useCallback(async () => {
-    if (!wallet) throw new ServiceError("WALLET_NOT_CONNECTED", "Connect a wallet first.");
+    if (!wallet) throw webError("WALLET_NOT_CONNECTED", "Connect a wallet first.");
     if (session && session.address === wallet.address && session.expiresAt > Date.now() + 30_000) return session.token;
     const s = await loginToIndexer(window.location.origin, wallet.signer, {
       chainId: chain.config.chainId,

@@ -4,6 +4,7 @@ import { AsyncView, Section, Table, useAsync } from "../../components/ui";
 import type { Chain } from "../../lib/chain";
 import { product, tonnes, yuan } from "../../lib/format";
 import { useWallet, type ConnectedWallet } from "../../wallet/WalletContext";
+import { TradingAccount } from "./Funds";
 
 export interface HoldingRow {
   id: bigint;
@@ -92,6 +93,7 @@ export function Holdings({ wallet }: { wallet: ConnectedWallet }) {
               </span>
             </p>
           </Section>
+          {chain.config.exchange && <TradingAccount wallet={wallet} />}
         </>
       )}
     </AsyncView>

@@ -78,7 +78,7 @@ export function Market({ chart }: { chart?: (product: string) => ReactNode }) {
   return (
     <>
       <div className="toolbar">
-        <label className="inline">
+        <label className="stacked">
           {t("market.product")}
           <select value={chosen} onChange={(e) => setProduct(e.target.value)} data-testid="market-product">
             <option value="">{t("market.allProducts")}</option>

@@ -125,7 +125,7 @@ export function YearField({
 }) {
   const { t } = useTranslation("regulator");
   return (
-    <label className="inline">
+    <label className="stacked">
       {label ?? t("year")}
       <input
         type="number"
