@@ -185,7 +185,8 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await trades.getByText("100,000").first().waitFor({ timeout: 45_000 });
     const text = await trades.innerText();
     expect(text).to.contain("TJEA13").and.to.contain("1001").and.to.contain("1002").and.to.contain("30.00");
-    await regulator.getByTestId("market-volumes").waitFor();
+    await regulator.getByTestId("market-chart").waitFor();
+    await regulator.getByTestId("market-turnover").waitFor();
     const { csv } = await exportCsv(regulator, "trades-export");
     expect(csv.split(/\r?\n/)[0]).to.contain("quantity");
     expect(csv).to.contain(",100000,");

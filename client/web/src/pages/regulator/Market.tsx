@@ -1,6 +1,7 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import { MarketChart } from "../../components/MarketChart";
 import { AsyncView, Section, Table, useAsync } from "../../components/ui";
 import { gql } from "../../lib/graphql";
 import { shortAddress, tonnes, when, yuan } from "../../lib/format";
@@ -70,7 +71,7 @@ function useProducts(): string[] | undefined {
 }
 
 /** Market overview: the daily bars and volumes of a product, and the settled trades. */
-export function Market({ chart }: { chart?: (product: string) => ReactNode }) {
+export function Market() {
   const { t } = useTranslation("regulator");
   const products = useProducts();
   const [product, setProduct] = useState<string>();
@@ -90,9 +91,13 @@ export function Market({ chart }: { chart?: (product: string) => ReactNode }) {
           </select>
         </label>
       </div>
-      {chosen && chart && <Section title={t("market.chart", { product: chosen })}>{chart(chosen)}</Section>}
+      {chosen && (
+        <Section title={t("market.chart", { product: chosen })}>
+          <MarketChart product={chosen} />
+        </Section>
+      )}
       {chosen && <Volumes product={chosen} />}
-      <Trades product={chosen} />
+      <Trades key={chosen} product={chosen} />
     </>
   );
 }
@@ -118,7 +123,7 @@ function Volumes({ product }: { product: string }) {
   return (
     <AsyncView result={result} reload={reload}>
       {({ market, days }) => (
-        <Section title={t("market.volumes", { product })}>
+        <Section title={t("market.turnover", { product })}>
           {!market ? (
             <p className="muted">{t("market.noTrades", { product })}</p>
           ) : (
@@ -130,37 +135,16 @@ function Volumes({ product }: { product: string }) {
                 )}
               </p>
               <Bars
-                testId="market-volumes"
-                format={(v) => t("tonnes", { n: tonnes(v) })}
+                testId="market-turnover"
+                format={(v) => `¥${yuan(v)}`}
                 rows={days
                   .slice(-20)
                   .reverse()
-                  .map((d) => ({ label: d.day, value: BigInt(d.volume) }))}
-              />
-              <Table
-                testId="market-days"
-                head={[
-                  t("market.day"),
-                  t("market.open"),
-                  t("market.high"),
-                  t("market.low"),
-                  t("market.close"),
-                  t("market.volume"),
-                  t("market.notional"),
-                  t("market.tradeCount"),
-                ]}
-                rows={[...days]
-                  .reverse()
-                  .map((d) => [
-                    d.day,
-                    yuan(d.open),
-                    yuan(d.high),
-                    yuan(d.low),
-                    yuan(d.close),
-                    tonnes(d.volume),
-                    `¥${yuan(d.notional)}`,
-                    d.tradeCount,
-                  ])}
+                  .map((d) => ({
+                    label: d.day,
+                    value: BigInt(d.notional),
+                    title: t("market.tradesOfDay", { n: d.tradeCount }),
+                  }))}
               />
             </>
           )}
@@ -174,7 +158,6 @@ function Trades({ product }: { product: string }) {
   const { t } = useTranslation("regulator");
   const session = useRegulatorSession();
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  useEffect(() => setCursors([null]), [product]);
   const after = cursors[cursors.length - 1] ?? null;
   const where = product ? { product } : {};
   const { result, reload } = useAsync(

@@ -28,7 +28,7 @@ export function RegulatorArea() {
           ...(canAdmin ? [{ path: "admin", label: t("tabs.admin") }] : []),
         ];
         return (
-          <RegulatorSessionProvider>
+          <RegulatorSessionProvider key={wallet.address}>
             <div className="area-head">
               <h1>{t("title")}</h1>
               {!canAdmin && (

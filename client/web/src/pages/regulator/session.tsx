@@ -3,7 +3,7 @@
  * restricted queries of the area (concurrent first queries wait for the same sign-in), renewed
  * before it expires.
  */
-import { createContext, useCallback, useContext, useMemo, useRef, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, type ReactNode } from "react";
 import { downloadCsv, gql } from "../../lib/graphql";
 import { useWallet } from "../../wallet/WalletContext";
 
@@ -22,8 +22,12 @@ const RENEW_MS = 10 * 60_000;
 export function RegulatorSessionProvider({ children }: { children: ReactNode }) {
   const { indexerToken, wallet } = useWallet();
   const cached = useRef<{ address: string; at: number; token: Promise<string> }>(undefined);
+  // The latest sign-in function (its identity changes once a session opens). The provider is keyed by
+  // the wallet's address, so a stale one still signs in the same wallet.
   const tokenRef = useRef(indexerToken);
-  tokenRef.current = indexerToken;
+  useEffect(() => {
+    tokenRef.current = indexerToken;
+  }, [indexerToken]);
   const address = wallet?.address ?? "";
 
   const token = useCallback((): Promise<string> => {

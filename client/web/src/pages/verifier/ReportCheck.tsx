@@ -64,7 +64,7 @@ export function ReportCheck({ wallet }: { wallet: ConnectedWallet }) {
   const entityId = valid ? BigInt(entityText) : 0n;
   const year = Number(yearText);
   const { result, reload } = useAsync(async () => {
-    if (!valid) return undefined;
+    if (!valid) return null; // a query's answer is never undefined
     const [report, entity] = await Promise.all([
       readReport(chain.contracts, entityId, year),
       chain.contracts.registry.entityOf(entityId),
