@@ -29,6 +29,7 @@ const VERIFIER_ENTITY = 11n; // verifier-1
 const QUANTITY = 100_000n;
 /** Fen per tonne: the exchange's default reference price. */
 const PRICE = 3_000n;
+const ALLOCATION_2014 = path.resolve(__dirname, "..", "..", "scripts", "demo", "allocation", "2014.json");
 const REPORT_EXAMPLE = path.resolve(__dirname, "..", "..", "docs", "examples", "report-coal-boiler.json");
 
 describe("web portal: the regulator's and the verifier's areas (Chromium)", function () {
@@ -272,7 +273,7 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await screenshot(page, "verifier-report");
   });
 
-  it("does the administrator's actions from the page: approves the report, registers an entity", async () => {
+  it("does the administrator's actions from the page: approves the report, registers an entity, issues an allocation plan", async () => {
     await regulator.goto(`${portal.url}/#/regulator/admin`);
     await regulator.getByTestId("approve-id").fill(String(SELLER.entityId));
     await regulator.getByTestId("approve-year").fill(String(YEAR));
@@ -297,10 +298,25 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     const entity = await portal.contracts.registry.entityOf(9901n);
     expect(entity.name).to.equal("滨海碳资产管理有限公司");
     expect((await portal.contracts.registry.accountOf(wallet)).entityId).to.equal(9901n);
+    // The 2014 allocation from the demo's input file: cap, plan and every entry, as `ets admin allocate` does.
+    await regulator.getByTestId("allocate-file").setInputFiles(ALLOCATION_2014);
+    expect(await regulator.getByTestId("allocate-preview").innerText()).to.contain("Plan 2014: 114 entities");
+    await regulator.getByTestId("admin-allocate-submit").click();
+    await regulator
+      .getByTestId("admin-allocate-status")
+      .getByText("Plan 2014: 114 entries issued")
+      .waitFor({ timeout: 60_000 });
+    const info = await portal.contracts.allocation.yearInfo(2014);
+    expect(info.planComplete).to.equal(true);
+    expect(info.entriesIssued).to.equal(114n);
+    // Sent again, it finds the plan complete and sends nothing.
+    await regulator.getByTestId("admin-allocate-submit").click();
+    await regulator.getByTestId("admin-allocate-status").getByText("already issued in full").waitFor();
     await screenshot(regulator, "regulator-admin");
 
     // The board follows: the approved obligation, and verifier-1's attestation in the oversight table.
     await regulator.goto(`${portal.url}/#/regulator/board`);
+    await regulator.getByTestId("board-year").fill(String(YEAR)); // 2014 is the latest vintage now
     await regulator.getByTestId("verifier-oversight").getByText("11").first().waitFor();
     expect(await regulator.getByTestId("board-table").innerText()).to.contain(reportedTotal.toLocaleString("en-US"));
   });
@@ -370,6 +386,7 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
       ["/regulator/admin", "admin-register"],
     ] as const) {
       await page.goto(`${portal.url}/#${hash}`);
+      if (hash.endsWith("market")) await page.getByTestId("market-product").selectOption(`TJEA${YEAR % 100}`);
       await page.getByTestId(ready).waitFor();
       expect(await overflow(), hash).to.be.at.most(0);
     }
