@@ -52,21 +52,33 @@ function daysBefore(day: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** The products with allowances on chain (public `supplies`), newest vintage first. */
-function useProducts(): string[] | undefined {
-  const [products, setProducts] = useState<string[]>();
+/**
+ * The products with allowances on chain (public `supplies`), newest vintage first, and the one the
+ * page opens on: that of the latest trade, else the newest vintage.
+ */
+function useProducts(): { list: string[]; initial: string } | undefined {
+  const session = useRegulatorSession();
+  const [products, setProducts] = useState<{ list: string[]; initial: string }>();
   useEffect(() => {
     let live = true;
-    gql<{ supplies: { product: string; tokenId: string }[] }>("{ supplies { product tokenId } }").then(
-      (d) =>
-        live &&
-        setProducts([...d.supplies].sort((a, b) => Number(b.tokenId) - Number(a.tokenId)).map((s) => s.product)),
-      () => live && setProducts([]),
+    Promise.all([
+      gql<{ supplies: { product: string; tokenId: string }[] }>("{ supplies { product tokenId } }"),
+      session
+        .query<{ trades: { edges: { node: { product: string } }[] } }>(
+          "{ trades(first: 1) { edges { node { product } } } }",
+        )
+        .catch(() => undefined),
+    ]).then(
+      ([d, latest]) => {
+        const list = [...d.supplies].sort((a, b) => Number(b.tokenId) - Number(a.tokenId)).map((s) => s.product);
+        if (live) setProducts({ list, initial: latest?.trades.edges[0]?.node.product ?? list[0] ?? "" });
+      },
+      () => live && setProducts({ list: [], initial: "" }),
     );
     return () => {
       live = false;
     };
-  }, []);
+  }, [session]);
   return products;
 }
 
@@ -75,7 +87,7 @@ export function Market() {
   const { t } = useTranslation("regulator");
   const products = useProducts();
   const [product, setProduct] = useState<string>();
-  const chosen = product ?? products?.[0] ?? "";
+  const chosen = product ?? products?.initial ?? "";
   return (
     <>
       <div className="toolbar">
@@ -83,7 +95,7 @@ export function Market() {
           {t("market.product")}
           <select value={chosen} onChange={(e) => setProduct(e.target.value)} data-testid="market-product">
             <option value="">{t("market.allProducts")}</option>
-            {(products ?? []).map((p) => (
+            {(products?.list ?? []).map((p) => (
               <option key={p} value={p}>
                 {p}
               </option>
