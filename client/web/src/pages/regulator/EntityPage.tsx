@@ -121,14 +121,14 @@ export function EntityPage() {
         : null,
     [session, id],
   );
-  if (!valid) return <ErrorNote problem={{ code: "INVALID_ENTITY_ID", message: t("entity.badId", { id }) }} />;
+  if (!valid) return <ErrorNote problem={{ code: "INVALID_NUMBER", message: t("entity.badId", { id }) }} />;
   return (
     <AsyncView result={result} reload={reload}>
       {(data) =>
         data?.entity ? (
           <EntityView e={data.entity} trades={data.trades} />
         ) : (
-          <ErrorNote problem={{ code: "RegistryUnknownEntity", message: t("entity.notFound", { id }) }} />
+          <ErrorNote problem={{ code: "ENTITY_NOT_FOUND", message: t("entity.notFound", { id }) }} />
         )
       }
     </AsyncView>

@@ -48,8 +48,8 @@ export function AssignedReports({ wallet }: { wallet: ConnectedWallet }) {
   const { result, reload } = useAsync(() => readAssignments(chain, verifier), [chain, verifier], 20_000);
   if (wallet.account.status !== "active" || verifier === 0n) {
     return (
-      <div className="error" role="alert" data-code="ReportingAccountNotActive">
-        <strong>ReportingAccountNotActive</strong> {t("noAccount", { address: wallet.address })}
+      <div className="error" role="alert" data-code="ACCOUNT_NOT_ACTIVE">
+        <strong>ACCOUNT_NOT_ACTIVE</strong> {t("noAccount", { address: wallet.address })}
       </div>
     );
   }
