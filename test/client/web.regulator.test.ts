@@ -215,7 +215,7 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await regulator.getByTestId("entity-year").fill(String(YEAR));
     await regulator.getByTestId("entity-compliance").selectOption("OPEN");
     await regulator.getByTestId("entity-apply").click();
-    await regulator.getByText("Entities found: 1").waitFor();
+    await regulator.getByText("Entities found: 1", { exact: true }).waitFor();
     const link = regulator.getByTestId("entity-link-1001");
     const rows = regulator.getByTestId("entities-table").locator("tbody tr");
     expect(await rows.count()).to.equal(1);
@@ -318,7 +318,8 @@ describe("web portal: the regulator's and the verifier's areas (Chromium)", func
     await regulator.goto(`${portal.url}/#/regulator/board`);
     await regulator.getByTestId("board-year").fill(String(YEAR)); // 2014 is the latest vintage now
     await regulator.getByTestId("verifier-oversight").getByText("11").first().waitFor();
-    expect(await regulator.getByTestId("board-table").innerText()).to.contain(reportedTotal.toLocaleString("en-US"));
+    // The board reloads for the year typed: wait for it rather than read the previous year's table.
+    await regulator.getByTestId("board-table").getByText(reportedTotal.toLocaleString("en-US")).first().waitFor();
   });
 
   it("closes the compliance year from the page once every obligation is fixed and the deadline passed", async () => {
