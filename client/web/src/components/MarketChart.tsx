@@ -13,7 +13,6 @@ import {
 } from "lightweight-charts";
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
-import { formatYuan } from "../../../../sdk/units";
 import { gql } from "../lib/graphql";
 import { tonnes, yuan } from "../lib/format";
 import { AsyncView, Table, useAsync } from "./ui";
@@ -75,7 +74,7 @@ function Chart({ bars }: { bars: MarketDay[] }) {
       priceFormat: {
         type: "custom",
         minMove: 1,
-        formatter: (fen: number) => `¥${formatYuan(BigInt(Math.round(fen)))}`,
+        formatter: (fen: number) => `¥${yuan(BigInt(Math.round(fen)))}`,
       },
     });
     candles.setData(

@@ -6,9 +6,10 @@ export function tonnes(n: bigint | number | string): string {
   return BigInt(n).toLocaleString("en-US");
 }
 
-/** Fen as yuan, "1,234.56". */
+/** Fen as yuan with thousands separators, "1,234.56" (integer arithmetic only). */
 export function yuan(fen: bigint | number | string): string {
-  return formatYuan(BigInt(fen));
+  const [whole, cents] = formatYuan(BigInt(fen)).split(".");
+  return `${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`;
 }
 
 /** `TJEA14` for vintage 2014. */

@@ -39,7 +39,7 @@ export function ParticipantArea() {
             <Route path="compliance" element={<Compliance wallet={wallet} />} />
             <Route path="cancel" element={<Cancellation wallet={wallet} />} />
             <Route path="certificate/:id" element={<Certificate />} />
-            <Route path="*" element={<Navigate to="holdings" replace />} />
+            <Route path="*" element={<Navigate to="/participant/holdings" replace />} />
           </Routes>
         </>
       )}
