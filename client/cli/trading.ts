@@ -1,19 +1,11 @@
 import type { TypedDataDomain } from "ethers";
 import { z } from "zod";
-import { clearingAddress, clearingCoded, connectClearing, type Clearing } from "../../sdk/clearing";
+import { clearingAddress, connectClearing, type Clearing } from "../../sdk/clearing";
 import { clientError } from "../../sdk/client-errors";
 import { DomainError } from "../../sdk/errors";
-import {
-  apiJson,
-  kindOfStatus,
-  type AccountView,
-  type OrderView,
-  type PositionView,
-  type TradedProduct,
-  type TradeView,
-} from "../../sdk/exchange-api";
+import { apiJson, kindOfStatus, type OrderView, type TradedProduct, type TradeView } from "../../sdk/exchange-api";
 import { clearingDomain } from "../../sdk/orders";
-import { describeUnits, formatAmount, type Product } from "../../sdk/transfers";
+import { formatAmount, type Product } from "../../sdk/transfers";
 import { formatYuan, parseBatchId, parseVintage } from "../../sdk/units";
 import { named, timeJson, when } from "./format";
 import type { Chain, Session } from "./session";
@@ -64,44 +56,7 @@ export function price(fen: bigint): string {
   return `${formatAmount("cash", fen)}/t`;
 }
 
-/** The position of an asset in an account view (zero when the exchange has none). */
-export function positionOf(account: AccountView, token: string, tokenId: bigint): PositionView {
-  const t = token.toLowerCase();
-  return (
-    account.positions.find((p) => p.token.toLowerCase() === t && p.tokenId === tokenId) ?? {
-      token: t,
-      tokenId,
-      balance: 0n,
-      reserved: 0n,
-      available: 0n,
-    }
-  );
-}
-
-/**
- * Requires that the trading account at the exchange has `needed` of a product available (balance
- * less what open orders and pending withdrawals reserve): INSUFFICIENT_TRADING_BALANCE otherwise,
- * with `lead` ("The order needs CNY 3,054.00 (price × quantity plus fees)") and `hint` in the sentence.
- */
-export function requireTradingAvailable(
-  trader: string,
-  product: Product,
-  position: PositionView,
-  needed: bigint,
-  lead: string,
-  hint: string,
-): void {
-  if (position.available >= needed) return;
-  const reserved =
-    position.reserved > 0n
-      ? ` (balance ${formatAmount(product, position.balance)}, reserved by open orders and withdrawals ${formatAmount(product, position.reserved)})`
-      : "";
-  throw clearingCoded(
-    "ClearingInsufficientBalance",
-    `${lead}, but the trading account of ${trader} at the exchange has ${describeUnits(product, position.available)} available${reserved}. ${hint}`,
-    { available: position.available.toString(), needed: needed.toString() },
-  );
-}
+export { positionOf, requireTradingAvailable } from "../../sdk/trading-account";
 
 /** How to put a product into the trading account. */
 export function depositHint(product: Product): string {

@@ -1,14 +1,14 @@
 /** What the participant's pages share: signed contract handles, the trading chain, product fields and unit lists. */
 import type { TypedDataDomain } from "ethers";
 import { useTranslation } from "react-i18next";
-import { clearingAddress, clearingCoded, connectClearing, type Clearing } from "../../../../../sdk/clearing";
+import { clearingAddress, connectClearing, type Clearing } from "../../../../../sdk/clearing";
 import { clientError } from "../../../../../sdk/client-errors";
 import type { UnitItems } from "../../../../../sdk/compliance";
 import { connectContracts, type DeploymentContracts } from "../../../../../sdk/contracts";
-import type { AccountView, PositionView, TradedProduct } from "../../../../../sdk/exchange-api";
+import type { TradedProduct } from "../../../../../sdk/exchange-api";
 import { parseAmount } from "../../../../../sdk/input";
 import { clearingDomain } from "../../../../../sdk/orders";
-import { describeUnits, formatAmount, type Product, type TokenKind } from "../../../../../sdk/transfers";
+import type { Product, TokenKind } from "../../../../../sdk/transfers";
 import { parseAddress, parseBatchId, parseVintage } from "../../../../../sdk/units";
 import type { Chain } from "../../lib/chain";
 import type { ConnectedWallet } from "../../wallet/WalletContext";
@@ -40,39 +40,7 @@ export async function chainNow(chain: Chain): Promise<bigint> {
   return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
 }
 
-/** The position of an asset in the exchange's account view (zero when it has none). */
-export function positionOf(account: AccountView, token: string, tokenId: bigint): PositionView {
-  const t = token.toLowerCase();
-  return (
-    account.positions.find((p) => p.token.toLowerCase() === t && p.tokenId === tokenId) ?? {
-      token: t,
-      tokenId,
-      balance: 0n,
-      reserved: 0n,
-      available: 0n,
-    }
-  );
-}
-
-/** Requires `needed` available in the trading account, as the CLI checks it (nothing is signed otherwise). */
-export function requireTradingAvailable(
-  trader: string,
-  product: Product,
-  position: PositionView,
-  needed: bigint,
-  lead: string,
-): void {
-  if (position.available >= needed) return;
-  const reserved =
-    position.reserved > 0n
-      ? ` (${formatAmount(product, position.reserved)} reserved by open orders and withdrawals)`
-      : "";
-  throw clearingCoded(
-    "ClearingInsufficientBalance",
-    `${lead}, but the trading account of ${trader} has ${describeUnits(product, position.available)} available${reserved}.`,
-    { available: position.available.toString(), needed: needed.toString() },
-  );
-}
+export { positionOf, requireTradingAvailable } from "../../../../../sdk/trading-account";
 
 /** A product as typed in a form: the kind and, for allowances and CCER, the vintage or batch. */
 export interface ProductInput {

@@ -1,3 +1,4 @@
+import type { MarketDay } from "../../components/MarketChart";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -21,16 +22,7 @@ interface TradeRow {
   timestamp: number;
 }
 
-interface Day {
-  day: string;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  notional: string;
-  tradeCount: number;
-}
+type Day = MarketDay;
 
 const TRADES = `query Trades($where: TradeWhere, $first: Int, $after: String) {
   trades(where: $where, first: $first, after: $after) {
