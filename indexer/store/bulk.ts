@@ -52,7 +52,26 @@ async function columnTypes(db: Kysely<any>, table: string): Promise<Map<string, 
   return types;
 }
 
-const text = (v: unknown) => (v === null || v === undefined ? null : typeof v === "string" ? v : String(v));
+const SPECIAL = /["\\]/;
+
+/**
+ * The column `c` of `rows` as a PostgreSQL array literal (`{1,NULL,"a \"b\""}`), built in one
+ * string: every value quoted but integers, `"` and `\` escaped; null and undefined are NULL. What
+ * `pg` would send for a JS array of the values as text, at a fraction of the cost.
+ */
+function arrayLiteral(rows: readonly Row[], c: string): string {
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i]![c];
+    if (v === null || v === undefined) parts[i] = "NULL";
+    else if (typeof v === "bigint") parts[i] = v.toString();
+    else {
+      const t = typeof v === "string" ? v : String(v);
+      parts[i] = SPECIAL.test(t) ? `"${t.replace(/["\\]/g, "\\$&")}"` : `"${t}"`;
+    }
+  }
+  return `{${parts.join(",")}}`;
+}
 
 /**
  * Inserts rows (each with the same columns) in as few statements as the database allows: multi-row
@@ -82,7 +101,7 @@ export async function insertRows(db: Kysely<any>, table: string, rows: readonly 
   for (const c of columns) if (!types.has(c)) throw new Error(`table ${table} has no column ${c}`);
   for (let i = 0; i < rows.length; i += POSTGRES_SLICE) {
     const slice = rows.slice(i, i + POSTGRES_SLICE);
-    const arrays = columns.map((c) => sql`${slice.map((r) => text(r[c]))}::${sql.raw(types.get(c)!)}[]`);
+    const arrays = columns.map((c) => sql`${arrayLiteral(slice, c)}::${sql.raw(types.get(c)!)}[]`);
     await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
       select * from unnest(${sql.join(arrays)})`.execute(db);
   }
