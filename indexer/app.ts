@@ -70,14 +70,17 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
     ...deps.sync,
     rules,
     // The subscriptions hear a step's trades and alerts once its transaction is committed.
-    // Steps are published one after the other, in chain order (a step's trades need their entities).
+    // Steps are published one after the other, in chain order (a step's trades need their entities);
+    // a feed nobody subscribes to is not prepared.
     onCommitted: (step) => {
-      if (step.trades.length === 0 && step.alerts.length === 0) return;
+      const stepTrades = pubsub.listening("trade") ? step.trades : [];
+      const stepAlerts = pubsub.listening("alert") ? step.alerts : [];
+      if (stepTrades.length === 0 && stepAlerts.length === 0) return;
       publishing = publishing
         .then(async () => {
-          const trades = await withEntities(store, step.trades as unknown as Selectable<TradeTable>[]);
+          const trades = await withEntities(store, stepTrades as unknown as Selectable<TradeTable>[]);
           for (const t of trades) pubsub.publish("trade", trade(t, rules.utcOffsetMinutes));
-          for (const a of step.alerts) pubsub.publish("alert", alert(a as unknown as Selectable<AlertTable>));
+          for (const a of stepAlerts) pubsub.publish("alert", alert(a as unknown as Selectable<AlertTable>));
         })
         .catch((err: unknown) => live.error({ err, from: step.from, to: step.to }, "publishing a step failed"));
     },

@@ -33,7 +33,8 @@ export class State {
 
   /** The current value of a key (a copy), or undefined. */
   async get<T extends VersionedTableName>(table: T, key: Partial<Values<T>>): Promise<Values<T> | undefined> {
-    const e = await this.entry(table, keyOf(table, key as Row));
+    const id = idOf(table, key as Row);
+    const e = this.entries.get(id) ?? (await this.load(table, key as Row, id));
     const last = e.versions[e.versions.length - 1];
     if (last) return { ...last.values } as Values<T>;
     if (!e.original) return undefined;
@@ -43,9 +44,9 @@ export class State {
 
   /** Makes `values` the value of its key from `block` on. */
   async put<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): Promise<void> {
-    const key = keyOf(table, values as Row);
-    const e = await this.entry(table, key);
-    if (table === "holdings" || table === "trading_balances") this.touched.set(idOf(table, key), { table, key });
+    const id = idOf(table, values as Row);
+    const e = this.entries.get(id) ?? (await this.load(table, values as Row, id));
+    if (table === "holdings" || table === "trading_balances") this.touched.set(id, e);
     const last = e.versions[e.versions.length - 1];
     if (last && last.from_block === block) last.values = { ...(values as Row) };
     else e.versions.push({ from_block: block, values: { ...(values as Row) } });
@@ -164,13 +165,15 @@ export class State {
     this.touched = new Map();
   }
 
-  private async entry(table: VersionedTableName, key: Row): Promise<Entry> {
-    const id = idOf(table, key);
+  /** The entry `id` of the key of `source` (a key or a row), read from the database on first use. */
+  private async load(table: VersionedTableName, source: Row, id: string): Promise<Entry> {
+    const key = keyOf(table, source);
+    let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
+    for (const [c, v] of Object.entries(key)) q = q.where(c, "=", v);
+    const original = ((await q.where("to_block", "is", null).executeTakeFirst()) ?? null) as Entry["original"];
+    // Another read of the same key may have finished first.
     let e = this.entries.get(id);
     if (!e) {
-      let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
-      for (const [c, v] of Object.entries(key)) q = q.where(c, "=", v);
-      const original = ((await q.where("to_block", "is", null).executeTakeFirst()) ?? null) as Entry["original"];
       e = { table, key, original, versions: [] };
       this.entries.set(id, e);
     }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase as SqliteDialectDatabase } from "kysely";
 import pg from "pg";
 import { migrateToLatest } from "./migrations";
 import type { Database } from "./schema";
@@ -57,7 +57,7 @@ async function openSqlite(file: string): Promise<Store> {
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     await migrate(db);
     return { db, inode: file === ":memory:" ? 0 : fs.statSync(file).ino };
   };
@@ -85,6 +85,33 @@ async function openSqlite(file: string): Promise<Store> {
       await sql`analyze`.execute(current.db);
     },
     close: () => current.db.destroy(),
+  };
+}
+
+/** Prepared statements kept per SQL text: a sync step runs the same few hundred statements many times. */
+const STATEMENT_CACHE = 500;
+
+/**
+ * The database as Kysely's SQLite dialect sees it, with `prepare` answered from a cache of prepared
+ * statements (least recently used first out): Kysely prepares every query it runs, and preparing
+ * costs as much as running a small one. A statement still being iterated is never handed out again.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (stmt && !stmt.busy) {
+        cache.delete(text);
+        cache.set(text, stmt);
+        return stmt;
+      }
+      stmt = sqlite.prepare(text);
+      cache.set(text, stmt);
+      if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+      return stmt;
+    },
+    close: () => sqlite.close(),
   };
 }
 

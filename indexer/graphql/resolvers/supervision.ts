@@ -24,10 +24,42 @@ export const ALERT_RULES = [
 export type TradeApi = ReturnType<typeof trade>;
 export type AlertApi = ReturnType<typeof alert>;
 
-/** The live feeds: a committed sync step publishes its trades and alerts here. */
+/** An event target that counts the listeners of each topic. */
+class CountingTarget extends EventTarget {
+  private readonly counts = new Map<string, number>();
+
+  listeners(topic: string): number {
+    return this.counts.get(topic) ?? 0;
+  }
+
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
+    super.addEventListener(type, listener, options);
+    if (listener) this.counts.set(type, this.listeners(type) + 1);
+  }
+
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void {
+    super.removeEventListener(type, listener, options);
+    if (listener) this.counts.set(type, Math.max(0, this.listeners(type) - 1));
+  }
+}
+
+/**
+ * The live feeds: a committed sync step publishes its trades and alerts here. `listening(topic)`
+ * says whether a subscription hears the topic now (a backfill prepares nothing for nobody).
+ */
 export type LivePubSub = ReturnType<typeof createLivePubSub>;
 export function createLivePubSub() {
-  return createPubSub<{ trade: [TradeApi]; alert: [AlertApi] }>();
+  const target = new CountingTarget();
+  const pubsub = createPubSub<{ trade: [TradeApi]; alert: [AlertApi] }>({ eventTarget: target as never });
+  return Object.assign(pubsub, { listening: (topic: "trade" | "alert") => target.listeners(topic) > 0 });
 }
 
 export function alert(r: Selectable<AlertTable>) {
