@@ -129,7 +129,11 @@ export async function supervisionScenario(world: World) {
     await send(world.as(world.operator).clearing!.settle({ orders, fills: batchFills, withdrawals: [], requests: [] }));
   };
 
-  // Day 1.
+  // Day 1 starts at the next 10:00 in the exchange's time zone (UTC+8, so 02:00 UTC): its trades
+  // and the 2 h gap after them stay in one trading day whatever the hour the test runs at.
+  const before = (await world.provider.getBlock("latest"))!.timestamp;
+  const tenAm = Math.floor(before / DAY) * DAY + 2 * HOUR;
+  await world.increaseTime((tenAm > before ? tenAm : tenAm + DAY) - before);
   await settle([
     [fund, power, 100n, 3_000n],
     [fund, power, 200n, 3_101n],
