@@ -6,8 +6,9 @@
  *    least BENCH_INDEXER_EVENTS events in all (default 200,000).
  * 2. Backfill: BENCH_INDEXER_RUNS full backfills (default 3) from the deployment block into a fresh
  *    SQLite file and a fresh PostgreSQL database (a throwaway cluster; skipped when PostgreSQL is not
- *    installed), with the default settings: events/s (median, min, max), and a check that the
- *    stored holdings, supply and trading balances equal the contracts.
+ *    installed), each in a process of its own as the indexer runs beside the node, with the default
+ *    settings: events/s (median, min, max) and the indexer's CPU time, and a check that the stored
+ *    holdings, supply and trading balances equal the contracts.
  * 3. Queries: each store is grown to BENCH_INDEXER_TRANSFER_ROWS transfer rows (default 1,000,000:
  *    the real ones, then generated rows between 2,000 generated accounts spread over the indexed
  *    blocks, then the statistics refreshed), and the regulator's standard queries run over HTTP
@@ -16,6 +17,7 @@
  *
  * Writes bench/results/indexer.json.
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,6 +29,7 @@ import type { StoreOptions } from "../indexer/store/open";
 import { expectStoreEqualsChain, regulatorSession } from "../test/indexer/helpers";
 import { startPostgres } from "../test/indexer/postgres";
 import { World, YEAR, STEEL, log } from "../test/indexer/world";
+import type { BackfillJob, BackfillResult } from "./lib/backfill-process";
 import { loadChain } from "./lib/chain-load";
 
 const EVENTS = Number(process.env.BENCH_INDEXER_EVENTS ?? 200_000);
@@ -168,6 +171,24 @@ function standardQueries(world: World, pastBlock: number, day: string): QuerySpe
   ];
 }
 
+/** One backfill in a fresh process (bench/lib/backfill-process.ts), as the indexer runs beside the node. */
+function backfillInChild(job: BackfillJob): Promise<BackfillResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "lib", "backfill-process.ts")], {
+      env: { ...process.env, BENCH_BACKFILL: JSON.stringify(job) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").pop();
+      if (code !== 0 || !line) reject(new Error(`the backfill process exited with code ${code}: ${out}`));
+      else resolve(JSON.parse(line) as BackfillResult);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const world = await World.start("bench-indexer");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ets-bench-indexer-"));
@@ -204,23 +225,24 @@ async function main(): Promise<void> {
       const rates: number[] = [];
       let events = 0;
       let kept: StoreOptions | undefined;
+      const cpu: number[] = [];
       for (let run = 0; run < RUNS; run++) {
         const store = (await options(run))!;
-        const idx = await createIndexer({ rpcUrl: world.node.url, manifest: world.manifest, store, log });
-        const t = performance.now();
-        await idx.syncer.syncToHead();
-        const seconds = (performance.now() - t) / 1000;
-        events = await count(idx.store.db, "events");
-        rates.push(events / seconds);
+        const result = await backfillInChild({ rpcUrl: world.node.url, manifest: world.manifest, store });
+        events = result.events;
+        rates.push(events / result.seconds);
+        cpu.push(result.cpuSeconds);
         console.log(
-          `${name} backfill ${run + 1}/${RUNS}: ${events} events in ${round(seconds)} s: ${Math.round(events / seconds)} events/s`,
+          `${name} backfill ${run + 1}/${RUNS}: ${events} events in ${round(result.seconds)} s: ` +
+            `${Math.round(events / result.seconds)} events/s (indexer CPU ${round(result.cpuSeconds, 1)} s)`,
         );
         if (run === 0) {
+          const idx = await createIndexer({ rpcUrl: world.node.url, manifest: world.manifest, store, log });
           const compared = await expectStoreEqualsChain(idx.store, world, head);
           console.log(`  ${compared} stored figures equal the contracts at block ${head}`);
+          await idx.close();
           kept = store;
         }
-        await idx.close();
       }
       // Queries on the first run's store, grown to TRANSFER_ROWS transfer rows.
       const idx = await createIndexer({ rpcUrl: world.node.url, manifest: world.manifest, store: kept!, log });
@@ -249,6 +271,7 @@ async function main(): Promise<void> {
           min: Math.round(Math.min(...rates)),
           max: Math.round(Math.max(...rates)),
         },
+        indexerCpuSeconds: { median: round(median(cpu), 1) },
         transferRows: rows,
         generatedTransferRows: added,
         queries,
