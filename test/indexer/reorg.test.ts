@@ -124,6 +124,9 @@ describe("indexer reorg handling", function () {
       await shallow.syncer.syncToHead();
       const before = await dump(shallow.store);
       await world.provider.send("evm_revert", [snapshot]);
+      // The same transactions again would make the same blocks if mined in the same seconds: a
+      // minute later they are other blocks at every height.
+      await world.provider.send("evm_increaseTime", [60]);
       await world.churn(8);
       try {
         await shallow.syncer.syncToHead();
