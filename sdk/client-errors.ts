@@ -60,6 +60,10 @@ export const CLIENT_ERRORS = {
     kind: "internal",
     help: "A contract failed with a custom error that this client does not know. Update the client.",
   },
+  WALLET_REJECTED: {
+    kind: "validation",
+    help: "The signature or transaction was declined in the wallet. Nothing was sent; try again and approve it in the wallet.",
+  },
   UNEXPECTED: {
     kind: "internal",
     help: "Something failed that no check anticipated. Report it with the command that caused it.",

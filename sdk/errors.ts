@@ -1042,6 +1042,17 @@ export function toDomainError(err: unknown): DomainError {
       { cause: err },
     );
   }
+  // EIP-1193 4001 (ethers: ACTION_REJECTED): the person declined in their wallet.
+  const inner = (err as { info?: { error?: { code?: unknown } } } | undefined)?.info?.error?.code;
+  if (e?.code === "ACTION_REJECTED" || (e?.code as unknown) === 4001 || inner === 4001) {
+    return new DomainError(
+      "WALLET_REJECTED",
+      "The signature was declined in the wallet; nothing was sent.",
+      "validation",
+      {},
+      { cause: err },
+    );
+  }
   if (e?.code === "NONCE_EXPIRED" || e?.code === "REPLACEMENT_UNDERPRICED") {
     return new DomainError(
       "NONCE_CONFLICT",

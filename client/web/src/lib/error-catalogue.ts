@@ -16,10 +16,6 @@ export const WEB_ERRORS = {
     kind: "unauthorised",
     help: "The action needs a wallet. Connect one (a keystore file or a browser wallet) and try again.",
   },
-  WALLET_REJECTED: {
-    kind: "validation",
-    help: "The signature or transaction was declined in the wallet. Nothing was sent; try again and approve it in the wallet.",
-  },
   NO_INJECTED_WALLET: {
     kind: "not_found",
     help: "No browser wallet (EIP-1193, such as MetaMask) is installed in this browser. Install one, or connect with a keystore file.",
