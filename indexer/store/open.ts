@@ -2,7 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase as SqliteDialectDatabase } from "kysely";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { migrateToLatest } from "./migrations";
 import type { Database } from "./schema";
 
@@ -126,7 +129,7 @@ async function openPostgres(url: string, max: number): Promise<Store> {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolWithCopy(pool) }) });
   await migrate(db);
   const u = new URL(url);
   if (u.password) u.password = "***";
@@ -147,6 +150,50 @@ async function openPostgres(url: string, max: number): Promise<Store> {
     },
     close: () => db.destroy(),
   };
+}
+
+/** `copy <table> (<columns>) from stdin`: a bulk load whose data is the query's one parameter. */
+const COPY_FROM_STDIN = /^copy [^;]+ from stdin$/i;
+
+/**
+ * The pool as Kysely sees it: its clients run a `copy … from stdin` whose one parameter is its data
+ * (text-format chunks) with pg-copy-streams, inside whatever transaction the client is in; every
+ * other query goes to pg unchanged.
+ */
+function poolWithCopy(pool: pg.Pool): pg.Pool {
+  const wrapped = new WeakMap<pg.PoolClient, pg.PoolClient>();
+  const wrap = (client: pg.PoolClient): pg.PoolClient => {
+    let w = wrapped.get(client);
+    if (!w) {
+      const query = (...args: unknown[]) =>
+        typeof args[0] === "string" && COPY_FROM_STDIN.test(args[0])
+          ? copyIn(client, args[0], (args[1] as unknown[])[0] as string[])
+          : (client.query as (...a: unknown[]) => unknown)(...args);
+      w = new Proxy(client, {
+        get: (target, prop) => {
+          if (prop === "query") return query;
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      wrapped.set(client, w);
+    }
+    return w;
+  };
+  return new Proxy(pool, {
+    get: (target, prop) => {
+      if (prop === "connect") return async () => wrap(await target.connect());
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+/** Streams `chunks` into `copy … from stdin`; answers as pg does for an INSERT (Kysely counts the rows). */
+async function copyIn(client: pg.PoolClient, text: string, chunks: string[]) {
+  const stream = client.query(copyFrom(text));
+  await pipeline(Readable.from(chunks), stream);
+  return { command: "COPY", rowCount: stream.rowCount, rows: [] };
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -3,6 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
+import fc from "fast-check";
+import { insertRows } from "../../indexer/store/bulk";
 import { openStore, type Store, type StoreOptions } from "../../indexer/store/open";
 import { atBlock, current, put, rollbackTo, versionsAt } from "../../indexer/store/versioned";
 import { Rpc } from "../../indexer/sync/rpc";
@@ -103,6 +105,62 @@ describe("indexer store", function () {
           .select((eb) => eb.fn.countAll().as("n"))
           .executeTakeFirstOrThrow();
         expect(count.n).to.equal(1n);
+      });
+
+      it("bulk-loads any text and integer exactly (tabs, newlines, backslashes, quotes, nulls, any Unicode)", async function () {
+        let block = 1_000_000n;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.record({
+                message: fc.oneof(
+                  fc.string({ unit: "binary" }),
+                  fc.constantFrom("\\N", "\\", "a\tb\nc\rd", '{"a":"b\\"c"}', "NULL", "", "碳排放配额"),
+                ),
+                details: fc.string({ unit: "grapheme" }),
+                account: fc.option(fc.string(), { nil: null }),
+                tokenId: fc.option(fc.bigInt({ min: -MAX_INT64 - 1n, max: MAX_INT64 }), { nil: null }),
+              }),
+              { minLength: 1, maxLength: 40 },
+            ),
+            async (specs) => {
+              block++;
+              const rows = specs.map((r, i) => ({
+                block_number: block,
+                log_index: BigInt(i),
+                rule: "bulk",
+                subject: `s${i}`,
+                severity: "info",
+                entity_id: null,
+                account: r.account === null ? null : r.account.replace(/\0/g, ""),
+                token: null,
+                token_id: r.tokenId,
+                tx_hash: null,
+                timestamp: 1n,
+                // PostgreSQL text holds no NUL character (SQLite does): the indexer never stores one
+                message: r.message.replace(/\0/g, ""),
+                details: r.details.replace(/\0/g, ""),
+              }));
+              await insertRows(store.db, "alerts", rows);
+              const back = await store.db
+                .selectFrom("alerts")
+                .select(["log_index", "message", "details", "account", "token_id"])
+                .where("block_number", "=", block)
+                .orderBy("log_index")
+                .execute();
+              expect(back).to.deep.equal(
+                rows.map((r) => ({
+                  log_index: r.log_index,
+                  message: r.message,
+                  details: r.details,
+                  account: r.account,
+                  token_id: r.token_id,
+                })),
+              );
+            },
+          ),
+          { numRuns: 40 },
+        );
       });
 
       it("versions a key by block: reads at a past block, one version per block, rollback reopens", async function () {
