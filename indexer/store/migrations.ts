@@ -423,6 +423,59 @@ const m0006: Migration = {
 };
 
 /**
+ * Lighter bulk loads. The events table is read only in chain order (its primary key), to rebuild
+ * the derived tables: its indexes by transaction and by name served no query. A version's
+ * `to_block` index serves only a rollback (the versions that ended above a block): it now holds
+ * only ended versions, not every current one. Likewise the pending-transfer index holds only pending
+ * transfers.
+ */
+const m0007: Migration = {
+  async up(db) {
+    await db.schema.dropIndex("events_tx").execute();
+    await db.schema.dropIndex("events_contract_name").execute();
+    // The versioned tables as of this migration.
+    const versioned = [
+      "entities",
+      "accounts",
+      "holdings",
+      "transfers",
+      "supply",
+      "caps",
+      "reports",
+      "compliance",
+      "trading_balances",
+      "settings",
+      "market_days",
+      "market_products",
+      "trade_pairs",
+      "trusted_accounts",
+      "report_calendar",
+      "attestations",
+      "rule_flags",
+      "auctions",
+      "auction_bids",
+      "fixed_sales",
+    ];
+    for (const table of versioned) {
+      await db.schema.dropIndex(`${table}_to_block`).execute();
+      await db.schema
+        .createIndex(`${table}_to_block`)
+        .on(table)
+        .column("to_block")
+        .where(sql.ref("to_block"), "is not", null)
+        .execute();
+    }
+    await db.schema.dropIndex("transfers_pending").execute();
+    await db.schema
+      .createIndex("transfers_pending")
+      .on("transfers")
+      .columns(["token", "pending_id"])
+      .where(sql.ref("pending_id"), "is not", null)
+      .execute();
+  },
+};
+
+/**
  * Reserve sales (auctions with their bids, fixed-price sales with their purchases), and the indexes
  * of the registry and compliance reads: reports by year and by verifier, certificates, cancellations
  * and CCER batches by id, facts by entity.
@@ -518,6 +571,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0004_access": m0004,
   "0005_market": m0005,
   "0006_transfer_indexes": m0006,
+  "0007_events_unindexed": m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
