@@ -22,34 +22,50 @@ interface Entry {
  * writes. The result is the same rows as writing each change at once.
  */
 export class State {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Entries();
   private readonly facts = new Map<FactTableName, Row[]>();
   /** (token, pending id) → transfer key, for pending transfers created or looked up in this batch. */
   private readonly pending = new Map<string, string>();
   /** Keys of the watched tables put since the last `takeTouched` (the concentration rule's holdings). */
-  private touched = new Map<string, { table: VersionedTableName; key: Row }>();
+  private touched = new Set<Entry>();
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The current value of a key (a copy), or undefined. */
-  async get<T extends VersionedTableName>(table: T, key: Partial<Values<T>>): Promise<Values<T> | undefined> {
-    const id = idOf(table, key as Row);
-    const e = this.entries.get(id) ?? (await this.load(table, key as Row, id));
-    const last = e.versions[e.versions.length - 1];
-    if (last) return { ...last.values } as Values<T>;
-    if (!e.original) return undefined;
-    const { from_block: _f, to_block: _t, ...values } = e.original;
-    return values as Values<T>;
+  /**
+   * The current value of a key (a copy), or undefined: at once when the batch knows the key already,
+   * else once it is read from the database.
+   */
+  get<T extends VersionedTableName>(
+    table: T,
+    key: Partial<Values<T>>,
+  ): Values<T> | undefined | Promise<Values<T> | undefined> {
+    const e = this.entries.find(table, key as Row);
+    if (e) return valueOf(e) as Values<T> | undefined;
+    return this.load(table, key as Row).then((loaded) => valueOf(loaded) as Values<T> | undefined);
+  }
+
+  /**
+   * The value a key was given in this batch (a copy), without reading the database: for keys named
+   * after a log of the batch (like a transfer), which no earlier batch can have made.
+   */
+  made<T extends VersionedTableName>(table: T, key: Partial<Values<T>>): Values<T> | undefined {
+    const last = this.entries.find(table, key as Row)?.versions.at(-1);
+    return last ? ({ ...last.values } as Values<T>) : undefined;
   }
 
   /** Makes `values` the value of its key from `block` on. */
-  async put<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): Promise<void> {
-    const id = idOf(table, values as Row);
-    const e = this.entries.get(id) ?? (await this.load(table, values as Row, id));
-    if (table === "holdings" || table === "trading_balances") this.touched.set(id, e);
+  put<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): void | Promise<void> {
+    const e = this.entries.find(table, values as Row);
+    if (e) return this.record(e, values as Row, block);
+    return this.load(table, values as Row).then((loaded) => this.record(loaded, values as Row, block));
+  }
+
+  /** A new version of an entry (a copy of `values`), replacing one made in the same block. */
+  private record(e: Entry, values: Row, block: bigint): void {
+    if (e.table === "holdings" || e.table === "trading_balances") this.touched.add(e);
     const last = e.versions[e.versions.length - 1];
-    if (last && last.from_block === block) last.values = { ...(values as Row) };
-    else e.versions.push({ from_block: block, values: { ...(values as Row) } });
+    if (last && last.from_block === block) last.values = { ...values };
+    else e.versions.push({ from_block: block, values: { ...values } });
   }
 
   /**
@@ -58,14 +74,8 @@ export class State {
    */
   create<T extends VersionedTableName>(table: T, values: Values<T>, block: bigint): void {
     const key = keyOf(table, values as Row);
-    const id = idOf(table, key);
-    if (this.entries.has(id)) throw new Error(`${id} is created twice`);
-    this.entries.set(id, {
-      table,
-      key,
-      original: null,
-      versions: [{ from_block: block, values: { ...(values as Row) } }],
-    });
+    if (this.entries.find(table, key)) throw new Error(`${table} ${Object.values(key).join(":")} is created twice`);
+    this.entries.add({ table, key, original: null, versions: [{ from_block: block, values: { ...(values as Row) } }] });
   }
 
   /** Appends a fact row. */
@@ -77,8 +87,8 @@ export class State {
 
   /** The holdings and trading balances put since the last call, by key (and forgets them). */
   takeTouched(): { table: VersionedTableName; key: Row }[] {
-    const out = [...this.touched.values()];
-    this.touched = new Map();
+    const out = [...this.touched].map((e) => ({ table: e.table, key: e.key }));
+    this.touched = new Set();
     return out;
   }
 
@@ -95,17 +105,17 @@ export class State {
     let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
     for (const [c, v] of Object.entries(where)) q = q.where(c, "=", v);
     const rows = (await q.where("to_block", "is", null).execute()) as Row[];
-    const out = new Map<string, Values<T>>();
+    const out = new Map<Entry, Values<T>>();
     for (const r of rows) {
-      const key = keyOf(table, r);
-      const v = await this.get(table, key as Partial<Values<T>>);
-      if (v) out.set(idOf(table, key), v);
+      const e = this.entries.find(table, r) ?? (await this.load(table, r));
+      const v = valueOf(e);
+      if (v) out.set(e, v as Values<T>);
     }
     const matches = (v: Row) => Object.entries(where).every(([c, x]) => v[c] === x);
-    for (const [id, e] of this.entries) {
-      if (e.table !== table || out.has(id)) continue;
+    for (const e of this.entries.all) {
+      if (e.table !== table || out.has(e)) continue;
       const last = e.versions[e.versions.length - 1];
-      if (last && matches(last.values)) out.set(id, { ...last.values } as Values<T>);
+      if (last && matches(last.values)) out.set(e, { ...last.values } as Values<T>);
     }
     return [...out.values()].filter((v) => matches(v as Row));
   }
@@ -139,7 +149,7 @@ export class State {
       rows.push(row);
       inserts.set(table, rows);
     };
-    for (const e of this.entries.values()) {
+    for (const e of this.entries.all) {
       if (e.versions.length === 0) continue;
       let versions = e.versions;
       const first = versions[0]!;
@@ -162,31 +172,72 @@ export class State {
     this.entries.clear();
     this.facts.clear();
     this.pending.clear();
-    this.touched = new Map();
+    this.touched = new Set();
   }
 
-  /** The entry `id` of the key of `source` (a key or a row), read from the database on first use. */
-  private async load(table: VersionedTableName, source: Row, id: string): Promise<Entry> {
+  /** The entry of the key of `source` (a key or a row), read from the database. */
+  private async load(table: VersionedTableName, source: Row): Promise<Entry> {
     const key = keyOf(table, source);
     let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
     for (const [c, v] of Object.entries(key)) q = q.where(c, "=", v);
     const original = ((await q.where("to_block", "is", null).executeTakeFirst()) ?? null) as Entry["original"];
     // Another read of the same key may have finished first.
-    let e = this.entries.get(id);
+    let e = this.entries.find(table, key);
     if (!e) {
       e = { table, key, original, versions: [] };
-      this.entries.set(id, e);
+      this.entries.add(e);
     }
     return e;
   }
 }
 
-/** The map key of a table's key (its columns in `VERSIONED_TABLES` order, as `keyOf` builds it). */
-function idOf(table: VersionedTableName, key: Row): string {
-  let id: string = table;
-  for (const c of VERSIONED_TABLES[table]) id += `\u0001${String(key[c])}`;
-  return id;
+/** An entry's current value (a copy), or undefined. */
+function valueOf(e: Entry): Row | undefined {
+  const last = e.versions[e.versions.length - 1];
+  if (last) return { ...last.values };
+  if (!e.original) return undefined;
+  const { from_block: _f, to_block: _t, ...values } = e.original;
+  return values;
 }
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- nested maps, a level per key column */
+/**
+ * The batch's entries by key: a map per table, nested a level per key column (in `VERSIONED_TABLES`
+ * order), so a lookup hashes the key's values as they are and builds no string. Integers are
+ * bigints and texts strings, in keys as in rows.
+ */
+class Entries {
+  private readonly roots = new Map<VersionedTableName, Map<unknown, any>>();
+  /** Every entry, in order of first use. */
+  readonly all: Entry[] = [];
+
+  find(table: VersionedTableName, key: Row): Entry | undefined {
+    const columns = VERSIONED_TABLES[table];
+    let level = this.roots.get(table);
+    for (let i = 0; level !== undefined && i < columns.length; i++) level = level.get(key[columns[i]!]);
+    return level as Entry | undefined;
+  }
+
+  add(e: Entry): void {
+    const columns = VERSIONED_TABLES[e.table];
+    let level: Map<unknown, any> | undefined = this.roots.get(e.table);
+    if (!level) this.roots.set(e.table, (level = new Map()));
+    for (let i = 0; i < columns.length - 1; i++) {
+      const v = e.key[columns[i]!];
+      let next: Map<unknown, any> | undefined = level.get(v);
+      if (!next) level.set(v, (next = new Map()));
+      level = next;
+    }
+    level.set(e.key[columns[columns.length - 1]!], e);
+    this.all.push(e);
+  }
+
+  clear(): void {
+    this.roots.clear();
+    this.all.length = 0;
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 function keyOf(table: VersionedTableName, values: Row): Row {
   const key: Row = {};

@@ -165,7 +165,8 @@ async function onTrade(ctx: HandlerContext): Promise<void> {
 async function onTransfer(ctx: HandlerContext, from: string, to: string, id: bigint, amount: bigint, part: number) {
   const { state, event, config } = ctx;
   const key = `${event.txHash}:${event.logIndex}${part > 0 ? `:${part}` : ""}`;
-  const transfer = await state.get("transfers", { transfer_key: key });
+  // The token's handler, which runs first, made the row of an immediate transfer in this batch.
+  const transfer = state.made("transfers", { transfer_key: key });
   if (!transfer || transfer.kind !== "immediate") return;
   const trust = await state.get("trusted_accounts", { holder: from, account: to });
   if (!trust || trust.removed === 1n) return;
