@@ -255,7 +255,9 @@ export class Syncer {
     this.progress.begin(from, target);
     const pre = this.prefetched;
     this.prefetched = undefined;
+    const waitStarted = performance.now();
     let fetched = pre && pre.from === from ? await pre.result.catch(() => undefined) : undefined;
+    const waitedMs = Math.round(performance.now() - waitStarted);
     if (!fetched) {
       const to = Math.min(from + this.range.size - 1, target);
       try {
@@ -279,7 +281,7 @@ export class Syncer {
       await new Promise((r) => setImmediate(r));
     }
     try {
-      const events = await this.commit(cursor, fetched);
+      const events = await this.commit(cursor, fetched, waitedMs);
       this.range.after(fetched.logs.length, performance.now() - t0);
       this.indexed = fetched.to;
       this.sinceMaintenance += fetched.events.length;
@@ -435,17 +437,31 @@ export class Syncer {
     return out.flat();
   }
 
-  /** Commits a fetched range with the new cursor in one transaction; returns its number of events. */
-  private async commit(cursor: Cursor, f: Fetched): Promise<number> {
+  /**
+   * Commits a fetched range with the new cursor in one transaction; returns its number of events.
+   * `waitedMs`: how long the step waited for the range, fetched ahead (debug log).
+   */
+  private async commit(cursor: Cursor, f: Fetched, waitedMs: number): Promise<number> {
     if (cursor.number >= 0 && f.first.parentHash !== cursor.hash)
       throw new ChainMoved(`block ${f.from} no longer follows ${cursor.number}`);
     const started = performance.now();
     let applied: Applied = { trades: [], alerts: [] };
     await this.opts.store.db.transaction().execute(async (trx) => {
-      await insertRows(trx, "blocks", f.blocks);
-      await insertRows(trx, "transactions", f.transactions);
-      await insertEvents(trx, f.events);
-      applied = await applyEvents(trx, this.deployment, f.events, this.opts.rules ?? DEFAULT_RULES);
+      // The raw rows are sent first, and the handlers run while the database stores them (on
+      // PostgreSQL: the handlers' reads queue behind them on the transaction's connection).
+      const raw = Promise.all([
+        insertRows(trx, "blocks", f.blocks),
+        insertRows(trx, "transactions", f.transactions),
+        insertEvents(trx, f.events),
+      ]);
+      raw.catch(() => undefined);
+      try {
+        applied = await applyEvents(trx, this.deployment, f.events, this.opts.rules ?? DEFAULT_RULES);
+      } catch (err) {
+        await raw; // a failed insert is the cause (the transaction refuses every later statement)
+        throw err;
+      }
+      await raw;
       const cursorRow = {
         block_number: BigInt(f.to),
         block_hash: f.last.hash,
@@ -465,6 +481,7 @@ export class Syncer {
         events: f.events.length,
         blocksMs: f.blocksMs,
         decodeMs: f.decodeMs,
+        waitedMs,
         commitMs: Math.round(performance.now() - started),
       },
       "step committed",
