@@ -6,9 +6,10 @@
  *    least BENCH_INDEXER_EVENTS events in all (default 200,000).
  * 2. Backfill: BENCH_INDEXER_RUNS full backfills (default 3) from the deployment block into a fresh
  *    SQLite file and a fresh PostgreSQL database (a throwaway cluster; skipped when PostgreSQL is not
- *    installed), each in a process of its own as the indexer runs beside the node, with the default
- *    settings: events/s (median, min, max) and the indexer's CPU time, and a check that the stored
- *    holdings, supply and trading balances equal the contracts.
+ *    installed), each in a process of its own as the indexer runs beside the node (with its Node
+ *    flags, `INDEXER_NODE_FLAGS`), with the default settings: events/s (median, min, max) and the
+ *    indexer's CPU time, and a check that the stored holdings, supply and trading balances equal
+ *    the contracts.
  * 3. Queries: each store is grown to BENCH_INDEXER_TRANSFER_ROWS transfer rows (default 1,000,000:
  *    the real ones, then generated rows between 2,000 generated accounts spread over the indexed
  *    blocks, then the statistics refreshed), and the regulator's standard queries run over HTTP
@@ -24,6 +25,7 @@ import path from "node:path";
 import { id, keccak256, toUtf8Bytes } from "ethers";
 import type { Insertable, Kysely } from "kysely";
 import { createIndexer } from "../indexer/app";
+import { INDEXER_NODE_FLAGS } from "../indexer/config";
 import type { Database } from "../indexer/store/schema";
 import type { StoreOptions } from "../indexer/store/open";
 import { expectStoreEqualsChain, regulatorSession } from "../test/indexer/helpers";
@@ -174,7 +176,8 @@ function standardQueries(world: World, pastBlock: number, day: string): QuerySpe
 /** One backfill in a fresh process (bench/lib/backfill-process.ts), as the indexer runs beside the node. */
 function backfillInChild(job: BackfillJob): Promise<BackfillResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "lib", "backfill-process.ts")], {
+    const entry = path.join(__dirname, "lib", "backfill-process.ts");
+    const child = spawn(process.execPath, [...INDEXER_NODE_FLAGS, "--import", "tsx", entry], {
       env: { ...process.env, BENCH_BACKFILL: JSON.stringify(job) },
       stdio: ["ignore", "pipe", "inherit"],
     });

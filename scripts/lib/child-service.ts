@@ -31,8 +31,13 @@ export abstract class ChildService implements Service {
   /** The child's own environment variables, added to this process's. */
   protected abstract environment(): Record<string, string>;
 
+  /** Options for the child's Node (V8 flags), before its entry. */
+  protected nodeFlags(): string[] {
+    return [];
+  }
+
   async start(ctx: ServiceContext): Promise<void> {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, this.entry)], {
+    const child = spawn(process.execPath, [...this.nodeFlags(), "--import", "tsx", path.join(ROOT, this.entry)], {
       cwd: ROOT,
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...this.environment(), ETS_EXIT_WITH_STDIN: "1" },

@@ -1,3 +1,4 @@
+import { INDEXER_NODE_FLAGS } from "../../indexer/config";
 import { ChildService } from "./child-service";
 
 export interface IndexerServiceOptions {
@@ -17,6 +18,10 @@ export interface IndexerServiceOptions {
 export class IndexerService extends ChildService {
   constructor(private readonly opts: IndexerServiceOptions) {
     super("indexer", "indexer/main.ts");
+  }
+
+  protected override nodeFlags(): string[] {
+    return INDEXER_NODE_FLAGS;
   }
 
   protected environment(): Record<string, string> {
