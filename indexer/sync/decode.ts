@@ -1,4 +1,15 @@
-import { Interface, type EventFragment, type ParamType, type Result } from "ethers";
+import {
+  EventFragment,
+  Indexed,
+  Interface,
+  Utf8ErrorFuncs,
+  getBytes,
+  toUtf8String,
+  type JsonFragment,
+  type JsonFragmentType,
+  type ParamType,
+  type Result,
+} from "ethers";
 import { ABIS } from "../../sdk/contracts";
 import type { Manifest } from "../../sdk/manifest";
 import type { RpcLog } from "./rpc";
@@ -27,7 +38,7 @@ export interface ChainEvent {
 export class EventDecoder {
   private readonly byAddress = new Map<
     string,
-    { contract: ContractName; iface: Interface; events: Map<string, { fragment: EventFragment; plan?: Plan }> }
+    { contract: ContractName; iface: Interface; events: Map<string, DecodedEvent> }
   >();
 
   constructor(manifest: Manifest) {
@@ -37,8 +48,20 @@ export class EventDecoder {
       if (!abi) continue;
       const iface = new Interface(abi);
       // topic0 → event, computed once: ethers' own lookup hashes every event signature per log.
-      const events = new Map<string, { fragment: EventFragment; plan?: Plan }>();
-      iface.forEachEvent((e) => events.set(e.topicHash, { fragment: e, plan: planOf(e) }));
+      const events = new Map<string, DecodedEvent>();
+      for (const entry of abi as readonly JsonFragment[]) {
+        if (entry.type !== "event") continue;
+        const fragment = EventFragment.from(entry);
+        const texts = JSON.stringify(entry.inputs ?? []).includes('"string');
+        events.set(fragment.topicHash, {
+          fragment,
+          plan: planOf(fragment),
+          // Anonymous: its own signature differs, so its topics are given without the first.
+          asBytes: texts
+            ? EventFragment.from({ ...entry, anonymous: true, inputs: entry.inputs?.map(stringsAsBytes) })
+            : undefined,
+        });
+      }
       this.byAddress.set(address.toLowerCase(), { contract: contract as ContractName, iface, events });
     }
   }
@@ -74,9 +97,37 @@ export class EventDecoder {
     }
     const fast = !viaEthers && event.plan ? decodeStatic(event.plan, log) : undefined;
     if (fast) return { ...place, name: event.fragment.name, args: fast };
-    const values = known.iface.decodeEventLog(event.fragment, log.data, log.topics);
+    // Texts are read as the bytes they are (the same encoding), then decoded leniently.
+    const values = event.asBytes
+      ? known.iface.decodeEventLog(event.asBytes, log.data, log.topics.slice(1))
+      : known.iface.decodeEventLog(event.fragment, log.data, log.topics);
     return { ...place, name: event.fragment.name, args: encodeArgs(event.fragment.inputs, values) };
   }
+}
+
+interface DecodedEvent {
+  fragment: EventFragment;
+  plan?: Plan;
+  /** The event with every `string` read as `bytes`, when it has texts (anonymous: no signature check). */
+  asBytes?: EventFragment;
+}
+
+/** A parameter with every `string` (at any depth) typed `bytes`, which the ABI encodes alike. */
+function stringsAsBytes(p: JsonFragmentType): JsonFragmentType {
+  return {
+    ...p,
+    ...(p.type ? { type: p.type.replace(/^string(?=$|\[)/, "bytes") } : {}),
+    ...(p.components ? { components: p.components.map(stringsAsBytes) } : {}),
+  };
+}
+
+/**
+ * A text argument from its bytes: invalid UTF-8 and NUL characters become U+FFFD. A contract takes
+ * any bytes as a `string`; ethers would refuse to decode such an event (the sync would stop at it)
+ * and PostgreSQL's text cannot hold NUL (the stores would differ).
+ */
+function lenientText(bytes: string): string {
+  return toUtf8String(getBytes(bytes), Utf8ErrorFuncs.replace).replace(/\0/g, "\uFFFD");
 }
 
 /**
@@ -146,8 +197,11 @@ function encodeArgs(params: readonly ParamType[], values: Result | unknown[]): A
 }
 
 function encode(p: ParamType, v: unknown): Arg {
+  // An indexed dynamic argument is only its hash in a topic.
+  if (v instanceof Indexed) return String(v.hash).toLowerCase();
   if (p.isArray()) return (v as unknown[]).map((x) => encode(p.arrayChildren, x));
   if (p.isTuple()) return encodeArgs(p.components, v as Result);
+  if (p.baseType === "string") return lenientText(v as string);
   if (typeof v === "bigint") return v.toString();
   if (typeof v === "boolean") return v;
   if (typeof v === "number") return String(v);
