@@ -84,6 +84,13 @@ export async function createIndexer(deps: IndexerDeps): Promise<Indexer> {
         })
         .catch((err: unknown) => live.error({ err, from: step.from, to: step.to }, "publishing a step failed"));
     },
+    // After the steps published before it.
+    onRolledBack: ({ from, to }) => {
+      if (!pubsub.listening("reorg")) return;
+      publishing = publishing
+        .then(() => pubsub.publish("reorg", { fromBlock: from, toBlock: to, depth: from - to }))
+        .catch((err: unknown) => live.error({ err, from, to }, "publishing a reorg failed"));
+    },
   });
   const access = new Access(
     { store, rpcUrl: deps.rpcUrl, manifest: deps.manifest, log: deps.log.child({ component: "auth" }) },

@@ -41,6 +41,8 @@ export interface SyncOptions {
    * live subscriptions publish them). Not called for a step that failed or was rolled back.
    */
   onCommitted?: (step: CommittedStep) => void;
+  /** Called after a rollback is committed: the blocks above `to` left the chain. */
+  onRolledBack?: (rollback: { from: number; to: number }) => void;
 }
 
 /** A committed step: its block range and the trade and alert rows it added. */
@@ -557,6 +559,13 @@ export class Syncer {
     this.reorgs++;
     this.indexed = a.number;
     this.opts.log.warn({ from: cursor.number, to: a.number, depth: cursor.number - a.number }, "reorg: rolled back");
+    if (this.opts.onRolledBack) {
+      try {
+        this.opts.onRolledBack({ from: cursor.number, to: a.number });
+      } catch (err) {
+        this.opts.log.error({ err, from: cursor.number, to: a.number }, "a listener of rollbacks failed");
+      }
+    }
   }
 
   private async cursorBeforeDeployment(): Promise<Cursor> {

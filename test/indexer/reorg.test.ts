@@ -47,6 +47,31 @@ describe("indexer reorg handling", function () {
     await expectStoreEqualsChain(idx.store, world, await world.provider.getBlockNumber());
   }
 
+  /** The first event of a GraphQL subscription over server-sent events (no session: a public field). */
+  async function firstEvent(url: string, query: string): Promise<{ next: Promise<any>; close: () => void }> {
+    const abort = new AbortController();
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query }),
+      signal: abort.signal,
+    });
+    expect(res.status).to.equal(200);
+    const reader = res.body!.getReader();
+    const next = (async () => {
+      let text = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended: ${text}`);
+        text += new TextDecoder().decode(value);
+        const data = /^data:(.*)$/m.exec(text);
+        if (data) return JSON.parse(data[1]!);
+      }
+    })();
+    next.catch(() => undefined);
+    return { next, close: () => abort.abort() };
+  }
+
   it("rolls back blocks that left the chain when the chain got shorter", async function () {
     const snapshot = await world.provider.send("evm_snapshot", []);
     await world.churn(4);
@@ -65,11 +90,23 @@ describe("indexer reorg handling", function () {
         .execute(),
     ).to.have.length(1);
 
+    const url = `${await idx.listen("127.0.0.1", 0)}/graphql`;
+    const reorgs = await firstEvent(url, "subscription { reorgs { fromBlock toBlock depth } }");
     await world.provider.send("evm_revert", [snapshot]);
-    expect(await world.provider.getBlockNumber()).to.be.lessThan(indexedBefore);
+    const head = await world.provider.getBlockNumber();
+    expect(head).to.be.lessThan(indexedBefore);
     status = await idx.syncer.syncToHead();
     expect(status.reorgs).to.equal(1);
-    expect(status.indexedBlock).to.equal(await world.provider.getBlockNumber());
+    expect(status.indexedBlock).to.equal(head);
+    // A subscriber learns which blocks' trades and alerts were withdrawn.
+    const { data } = await Promise.race([
+      reorgs.next,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no reorg event within 10 s")), 10_000)),
+    ]);
+    reorgs.close();
+    expect(data.reorgs.fromBlock).to.equal(indexedBefore);
+    expect(data.reorgs.toBlock).to.be.at.most(head);
+    expect(data.reorgs.depth).to.equal(indexedBefore - data.reorgs.toBlock);
     expect(
       await idx.store.db
         .selectFrom("transfers")

@@ -51,15 +51,27 @@ class CountingTarget extends EventTarget {
   }
 }
 
+/** A rollback: the blocks above `toBlock` left the chain, with the trades and alerts they held. */
+export interface ReorgApi {
+  fromBlock: number;
+  toBlock: number;
+  depth: number;
+}
+
 /**
- * The live feeds: a committed sync step publishes its trades and alerts here. `listening(topic)`
- * says whether a subscription hears the topic now (a backfill prepares nothing for nobody).
+ * The live feeds: a committed sync step publishes its trades and alerts here, a rollback its reorg.
+ * `listening(topic)` says whether a subscription hears the topic now (a backfill prepares nothing
+ * for nobody).
  */
 export type LivePubSub = ReturnType<typeof createLivePubSub>;
 export function createLivePubSub() {
   const target = new CountingTarget();
-  const pubsub = createPubSub<{ trade: [TradeApi]; alert: [AlertApi] }>({ eventTarget: target as never });
-  return Object.assign(pubsub, { listening: (topic: "trade" | "alert") => target.listeners(topic) > 0 });
+  const pubsub = createPubSub<{ trade: [TradeApi]; alert: [AlertApi]; reorg: [ReorgApi] }>({
+    eventTarget: target as never,
+  });
+  return Object.assign(pubsub, {
+    listening: (topic: "trade" | "alert" | "reorg") => target.listeners(topic) > 0,
+  });
 }
 
 export function alert(r: Selectable<AlertTable>) {
@@ -250,6 +262,10 @@ export function createSupervisionResolvers(pubsub: LivePubSub) {
           );
         },
         resolve: (a: AlertApi) => a,
+      },
+      reorgs: {
+        subscribe: () => pubsub.subscribe("reorg"),
+        resolve: (r: ReorgApi) => r,
       },
     },
   };
