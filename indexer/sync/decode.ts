@@ -52,7 +52,7 @@ export class EventDecoder {
       for (const entry of abi as readonly JsonFragment[]) {
         if (entry.type !== "event") continue;
         const fragment = EventFragment.from(entry);
-        const texts = JSON.stringify(entry.inputs ?? []).includes('"string');
+        const texts = (entry.inputs ?? []).some(hasText);
         events.set(fragment.topicHash, {
           fragment,
           plan: planOf(fragment),
@@ -112,11 +112,19 @@ interface DecodedEvent {
   asBytes?: EventFragment;
 }
 
+/** `string` or an array of strings (`string[]`, `string[2][]`…). */
+const TEXT_TYPE = /^string(?=$|\[)/;
+
+/** Whether a parameter is or holds (in an array or tuple) a `string`. */
+function hasText(p: JsonFragmentType): boolean {
+  return TEXT_TYPE.test(p.type ?? "") || (p.components ?? []).some(hasText);
+}
+
 /** A parameter with every `string` (at any depth) typed `bytes`, which the ABI encodes alike. */
 function stringsAsBytes(p: JsonFragmentType): JsonFragmentType {
   return {
     ...p,
-    ...(p.type ? { type: p.type.replace(/^string(?=$|\[)/, "bytes") } : {}),
+    ...(p.type ? { type: p.type.replace(TEXT_TYPE, "bytes") } : {}),
     ...(p.components ? { components: p.components.map(stringsAsBytes) } : {}),
   };
 }

@@ -163,6 +163,41 @@ describe("indexer store", function () {
         );
       });
 
+      it("refuses a bulk load with a duplicate key as a whole, and the store stays usable", async function () {
+        const row = (logIndex: bigint) => ({
+          block_number: 42n,
+          log_index: logIndex,
+          rule: "dup",
+          subject: "s",
+          severity: "info",
+          entity_id: null,
+          account: null,
+          token: null,
+          token_id: null,
+          tx_hash: null,
+          timestamp: 1n,
+          message: "m",
+          details: "{}",
+        });
+        await insertRows(store.db, "alerts", [row(0n)]);
+        const rows = () =>
+          store.db.selectFrom("alerts").select("log_index").where("rule", "=", "dup").orderBy("log_index").execute();
+        let failure: unknown;
+        try {
+          await store.db.transaction().execute(async (trx) => {
+            await insertRows(trx, "alerts", [row(1n), row(2n), row(0n)]);
+          });
+        } catch (err) {
+          failure = err;
+        }
+        expect(String(failure)).to.match(/UNIQUE|unique|duplicate/);
+        expect(await rows()).to.deep.equal([{ log_index: 0n }]);
+        // The connection that failed is back in the pool, and works.
+        for (let i = 0; i < 6; i++) await rows();
+        await insertRows(store.db, "alerts", [row(1n)]);
+        expect(await rows()).to.deep.equal([{ log_index: 0n }, { log_index: 1n }]);
+      });
+
       it("versions a key by block: reads at a past block, one version per block, rollback reopens", async function () {
         const key = { account: "0xdef", token: "OffsetToken", token_id: 1n };
         const set = (balance: bigint, block: bigint) =>
